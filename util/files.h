@@ -1,0 +1,31 @@
+// util/files: small filesystem helpers with size caps, atomic writes and the XDG
+// base-directory rules used for default config and data locations.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "util/status.h"
+
+namespace leakwatch::util {
+
+// Reads a whole file, failing with TooLarge past `max_bytes` instead of growing.
+Result<std::string> ReadFileCapped(const std::filesystem::path& path, uint64_t max_bytes);
+
+// Writes `data` to a temp file beside `path`, fsyncs it and renames it over `path`,
+// so readers never see a half-written file. `mode` applies to the new file.
+Status WriteFileAtomic(const std::filesystem::path& path, std::string_view data,
+                       std::filesystem::perms mode = std::filesystem::perms::owner_read |
+                                                     std::filesystem::perms::owner_write);
+
+// Creates `path` and its parents with mode 0700 where missing.
+Status EnsurePrivateDirectory(const std::filesystem::path& path);
+
+// $XDG_CONFIG_HOME, else $HOME/.config.
+std::filesystem::path XdgConfigHome();
+// $XDG_DATA_HOME, else $HOME/.local/share.
+std::filesystem::path XdgDataHome();
+
+}  // namespace leakwatch::util
