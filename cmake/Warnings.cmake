@@ -33,3 +33,16 @@ function(lw_module name)
   add_library(lw_${name} STATIC ${ARG_SOURCES})
   target_link_libraries(lw_${name} PUBLIC lw_options ${ARG_DEPENDS} PRIVATE ${ARG_PRIVATE_LIBS})
 endfunction()
+
+# lw_module_glob(NAME DEPENDS ... PRIVATE_LIBS ...)
+# As lw_module, with the sources being every .cc under the module folder, so that
+# work on different files of one module never edits a shared list.
+function(lw_module_glob name)
+  cmake_parse_arguments(ARG "" "" "DEPENDS;PRIVATE_LIBS" ${ARGN})
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  list(FILTER sources EXCLUDE REGEX "/main\\.cc$")
+  if(NOT sources)
+    return()  # the module's first code has not landed yet
+  endif()
+  lw_module(${name} SOURCES ${sources} DEPENDS ${ARG_DEPENDS} PRIVATE_LIBS ${ARG_PRIVATE_LIBS})
+endfunction()
