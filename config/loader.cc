@@ -924,8 +924,9 @@ void ReadEmail(TableReader& r, size_t index, EmailChannel& out) {
   }
   r.ReadString("username", out.username);
   r.ReadSecretRef("password", out.password);
+  // (An inline `password` is reported by Finish(), with the same advice.)
   if (!out.username.empty() && out.password.empty() && r.table().get("password_file") == nullptr &&
-      r.table().get("password_env") == nullptr) {
+      r.table().get("password_env") == nullptr && r.table().get("password") == nullptr) {
     r.Error(*r.table().get("username"), "username",
             "SMTP AUTH needs password_file or password_env");
   }
