@@ -36,14 +36,14 @@ Result<bool> BlobRepository::Touch(std::string_view sha256, int64_t size,
   }
   if (size < 0) return Status::InvalidArgument("blob size is negative");
   const int64_t now = core_.Now();
-  {
-    LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kInsert));
-    LW_RETURN_IF_ERROR(st->BindAll(sha256, size, mime, now).Run());
-    if (core_.db().Changes() > 0) return true;
-  }
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kTouch));
-  LW_RETURN_IF_ERROR(st->BindAll(sha256, now, mime).Run());
-  return false;
+  bool is_new = false;
+  const Status tx = core_.InTransaction([&]() -> Status {
+    LW_ASSIGN_OR_RETURN(int64_t inserted, core_.Write(kInsert, sha256, size, mime, now));
+    is_new = inserted > 0;
+    return is_new ? Status::Ok() : core_.Execute(kTouch, sha256, now, mime);
+  });
+  if (!tx.ok()) return tx;
+  return is_new;
 }
 
 Result<std::optional<BlobInfo>> BlobRepository::Get(std::string_view sha256) {
@@ -56,9 +56,8 @@ Result<std::optional<BlobInfo>> BlobRepository::Get(std::string_view sha256) {
 }
 
 Result<int64_t> BlobRepository::DeleteUnreferencedOlderThan(int64_t cutoff) {
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kDeleteUnreferenced));
-  LW_RETURN_IF_ERROR(st->BindAll(cutoff).Run());
-  return core_.db().Changes();
+  LW_ASSIGN_OR_RETURN(int64_t changed, core_.Write(kDeleteUnreferenced, cutoff));
+  return changed;
 }
 
 }  // namespace leakwatch::store

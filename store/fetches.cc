@@ -17,12 +17,9 @@ constexpr const char* kDeleteOlder = "DELETE FROM fetches WHERE fetched_at < ?1"
 
 Result<int64_t> FetchRepository::Log(const FetchLogEntry& e) {
   if (e.url.empty()) return Status::InvalidArgument("fetch log entry without a URL");
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kLog));
-  LW_RETURN_IF_ERROR(st->BindAll(e.run_id, e.source_id, std::string_view(e.url),
-                                 e.fetched_at.value_or(core_.Now()), e.http_status, e.error_class,
-                                 e.bytes, e.duration_ms, e.content_sha256)
-                         .Run());
-  return core_.db().LastInsertRowId();
+  return core_.Insert(kLog, e.run_id, e.source_id, std::string_view(e.url),
+                      e.fetched_at.value_or(core_.Now()), e.http_status, e.error_class, e.bytes,
+                      e.duration_ms, e.content_sha256);
 }
 
 Result<std::vector<FetchLogEntry>> FetchRepository::ListByRun(int64_t run_id, int64_t limit) {
@@ -49,9 +46,8 @@ Result<std::vector<FetchLogEntry>> FetchRepository::ListByRun(int64_t run_id, in
 }
 
 Result<int64_t> FetchRepository::DeleteOlderThan(int64_t cutoff) {
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kDeleteOlder));
-  LW_RETURN_IF_ERROR(st->BindAll(cutoff).Run());
-  return core_.db().Changes();
+  LW_ASSIGN_OR_RETURN(int64_t changed, core_.Write(kDeleteOlder, cutoff));
+  return changed;
 }
 
 }  // namespace leakwatch::store

@@ -73,8 +73,8 @@ Status NotFoundId(int64_t id) {
   return Status::NotFound("no frontier URL with id " + std::to_string(id));
 }
 
-Status ChangedOrNotFound(util::Database& db, int64_t id) {
-  return db.Changes() == 0 ? NotFoundId(id) : Status::Ok();
+Status ChangedOrNotFound(int64_t changed, int64_t id) {
+  return changed == 0 ? NotFoundId(id) : Status::Ok();
 }
 
 }  // namespace
@@ -82,18 +82,17 @@ Status ChangedOrNotFound(util::Database& db, int64_t id) {
 Result<bool> FrontierRepository::AddIfNew(const NewFrontierUrl& url) {
   if (url.url.empty()) return Status::InvalidArgument("frontier URL is empty");
   if (url.depth < 0) return Status::InvalidArgument("frontier depth is negative: " + url.url);
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kInsertUrl));
   const int64_t now = core_.Now();
-  Status inserted = st->BindAll(url.source_id, std::string_view(url.url), UrlKindName(url.kind),
-                                url.depth, url.discovered_from, now, url.due_at.value_or(now))
-                        .Run();
-  if (inserted.code() == StatusCode::kAlreadyExists) {
+  auto inserted =
+      core_.Write(kInsertUrl, url.source_id, std::string_view(url.url), UrlKindName(url.kind),
+                  url.depth, url.discovered_from, now, url.due_at.value_or(now));
+  if (!inserted.has_value() && inserted.error().code() == StatusCode::kAlreadyExists) {
     // ON CONFLICT DO NOTHING absorbs duplicates: what remains is the source FK.
     return Status::NotFound("no source with id " + std::to_string(url.source_id) +
                             " for frontier URL " + url.url);
   }
-  LW_RETURN_IF_ERROR(inserted);
-  return core_.db().Changes() > 0;
+  if (!inserted.has_value()) return std::move(inserted).error();
+  return *inserted > 0;
 }
 
 Result<int64_t> FrontierRepository::AddBatch(std::span<const NewFrontierUrl> urls) {
@@ -141,36 +140,32 @@ Result<std::vector<FrontierEntry>> FrontierRepository::TakeDue(int64_t run_id, i
 }
 
 Status FrontierRepository::Complete(int64_t id, const FetchCompletion& c) {
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kComplete));
-  LW_RETURN_IF_ERROR(st->BindAll(id, c.revisit_at, std::string_view(c.last_status), core_.Now(),
-                                 c.etag, c.last_modified, c.content_hash)
-                         .Run());
-  return ChangedOrNotFound(core_.db(), id);
+  LW_ASSIGN_OR_RETURN(int64_t changed,
+                      core_.Write(kComplete, id, c.revisit_at, std::string_view(c.last_status),
+                                  core_.Now(), c.etag, c.last_modified, c.content_hash));
+  return ChangedOrNotFound(changed, id);
 }
 
 Status FrontierRepository::FailTransient(int64_t id, std::string_view last_status,
                                          int64_t next_due_at) {
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kFailTransient));
-  LW_RETURN_IF_ERROR(st->BindAll(id, next_due_at, last_status, core_.Now()).Run());
-  return ChangedOrNotFound(core_.db(), id);
+  LW_ASSIGN_OR_RETURN(int64_t changed,
+                      core_.Write(kFailTransient, id, next_due_at, last_status, core_.Now()));
+  return ChangedOrNotFound(changed, id);
 }
 
 Status FrontierRepository::FailPermanent(int64_t id, std::string_view last_status) {
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kFailPermanent));
-  LW_RETURN_IF_ERROR(st->BindAll(id, last_status, core_.Now()).Run());
-  return ChangedOrNotFound(core_.db(), id);
+  LW_ASSIGN_OR_RETURN(int64_t changed, core_.Write(kFailPermanent, id, last_status, core_.Now()));
+  return ChangedOrNotFound(changed, id);
 }
 
 Result<int64_t> FrontierRepository::RequeueAbandoned(std::optional<int64_t> current_run_id) {
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kRequeueAbandoned));
-  LW_RETURN_IF_ERROR(st->BindAll(core_.Now(), current_run_id).Run());
-  return core_.db().Changes();
+  LW_ASSIGN_OR_RETURN(int64_t changed, core_.Write(kRequeueAbandoned, core_.Now(), current_run_id));
+  return changed;
 }
 
 Result<int64_t> FrontierRepository::Release(int64_t run_id) {
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kRelease));
-  LW_RETURN_IF_ERROR(st->BindAll(run_id).Run());
-  return core_.db().Changes();
+  LW_ASSIGN_OR_RETURN(int64_t changed, core_.Write(kRelease, run_id));
+  return changed;
 }
 
 Result<FrontierEntry> FrontierRepository::Get(int64_t id) {

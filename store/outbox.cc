@@ -73,17 +73,15 @@ Result<bool> OutboxRepository::Enqueue(int64_t sighting_id, const NotificationRe
   if (!nlohmann::json::accept(request.payload_json)) {
     return Status::InvalidArgument("outbox payload for " + request.channel + " is not JSON");
   }
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kEnqueue));
-  Status inserted = st->BindAll(sighting_id, std::string_view(request.channel),
-                                std::string_view(request.payload_json), core_.Now())
-                        .Run();
-  if (inserted.code() == StatusCode::kAlreadyExists) {
+  auto inserted = core_.Write(kEnqueue, sighting_id, std::string_view(request.channel),
+                              std::string_view(request.payload_json), core_.Now());
+  if (!inserted.has_value() && inserted.error().code() == StatusCode::kAlreadyExists) {
     // Duplicates are absorbed by ON CONFLICT: what remains is the sighting FK.
     return Status::NotFound("no sighting with id " + std::to_string(sighting_id) +
                             " to notify on " + request.channel);
   }
-  LW_RETURN_IF_ERROR(inserted);
-  return core_.db().Changes() > 0;
+  if (!inserted.has_value()) return std::move(inserted).error();
+  return *inserted > 0;
 }
 
 Result<std::vector<OutboxMessage>> OutboxRepository::ClaimDue(int64_t limit,
@@ -124,9 +122,8 @@ Status ExplainNoChange(detail::StoreCore& core, int64_t id, std::string_view act
 }  // namespace
 
 Status OutboxRepository::MarkSent(int64_t id) {
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kMarkSent));
-  LW_RETURN_IF_ERROR(st->BindAll(id, core_.Now()).Run());
-  if (core_.db().Changes() > 0) return Status::Ok();
+  LW_ASSIGN_OR_RETURN(int64_t changed, core_.Write(kMarkSent, id, core_.Now()));
+  if (changed > 0) return Status::Ok();
   // Already sent: keep the first delivery's sent_at.
   LW_ASSIGN_OR_RETURN(auto state, core_.Prepare(kStateOf));
   LW_ASSIGN_OR_RETURN(bool found, state->BindAll(id).Step());
@@ -134,16 +131,14 @@ Status OutboxRepository::MarkSent(int64_t id) {
 }
 
 Status OutboxRepository::MarkFailed(int64_t id, std::string_view error, int64_t next_attempt_at) {
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kMarkFailed));
-  LW_RETURN_IF_ERROR(st->BindAll(id, error, next_attempt_at).Run());
-  if (core_.db().Changes() > 0) return Status::Ok();
+  LW_ASSIGN_OR_RETURN(int64_t changed, core_.Write(kMarkFailed, id, error, next_attempt_at));
+  if (changed > 0) return Status::Ok();
   return ExplainNoChange(core_, id, "record a failed attempt");
 }
 
 Status OutboxRepository::MarkGivenUp(int64_t id, std::string_view error) {
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kMarkGivenUp));
-  LW_RETURN_IF_ERROR(st->BindAll(id, error).Run());
-  if (core_.db().Changes() > 0) return Status::Ok();
+  LW_ASSIGN_OR_RETURN(int64_t changed, core_.Write(kMarkGivenUp, id, error));
+  if (changed > 0) return Status::Ok();
   return ExplainNoChange(core_, id, "give up on it");
 }
 

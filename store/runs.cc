@@ -57,41 +57,36 @@ Result<Run> ReadRun(util::Statement& st) {
   return run;
 }
 
-Status RequireChanged(util::Database& db, int64_t id) {
-  if (db.Changes() == 0) return Status::NotFound("no run with id " + std::to_string(id));
+Status RequireChanged(int64_t changed, int64_t id) {
+  if (changed == 0) return Status::NotFound("no run with id " + std::to_string(id));
   return Status::Ok();
 }
 
 }  // namespace
 
 Result<int64_t> RunRepository::Start(int64_t pid) {
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kInsertRun));
-  LW_RETURN_IF_ERROR(st->BindAll(core_.Now(), pid).Run());
-  return core_.db().LastInsertRowId();
+  return core_.Insert(kInsertRun, core_.Now(), pid);
 }
 
 Status RunRepository::UpdateStats(int64_t run_id, const RunStats& stats) {
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kUpdateStats));
   const std::string errors = ErrorsToJson(stats.errors_by_class);
-  LW_RETURN_IF_ERROR(
-      st->BindAll(run_id, stats.pages, stats.bytes, stats.errors, std::string_view(errors)).Run());
-  return RequireChanged(core_.db(), run_id);
+  LW_ASSIGN_OR_RETURN(int64_t changed, core_.Write(kUpdateStats, run_id, stats.pages, stats.bytes,
+                                                   stats.errors, std::string_view(errors)));
+  return RequireChanged(changed, run_id);
 }
 
 Status RunRepository::Finish(int64_t run_id, RunStatus status, const RunStats& stats,
                              std::optional<std::string> note) {
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kFinishRun));
   const std::string errors = ErrorsToJson(stats.errors_by_class);
-  LW_RETURN_IF_ERROR(st->BindAll(run_id, RunStatusName(status), stats.pages, stats.bytes,
-                                 stats.errors, std::string_view(errors), note, core_.Now())
-                         .Run());
-  return RequireChanged(core_.db(), run_id);
+  LW_ASSIGN_OR_RETURN(int64_t changed, core_.Write(kFinishRun, run_id, RunStatusName(status),
+                                                   stats.pages, stats.bytes, stats.errors,
+                                                   std::string_view(errors), note, core_.Now()));
+  return RequireChanged(changed, run_id);
 }
 
 Result<int64_t> RunRepository::MarkAbandoned(std::optional<int64_t> current_run_id) {
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kMarkAbandoned));
-  LW_RETURN_IF_ERROR(st->BindAll(core_.Now(), current_run_id).Run());
-  return core_.db().Changes();
+  LW_ASSIGN_OR_RETURN(int64_t changed, core_.Write(kMarkAbandoned, core_.Now(), current_run_id));
+  return changed;
 }
 
 Result<Run> RunRepository::Get(int64_t run_id) {

@@ -77,8 +77,7 @@ Result<SightingUpsert> SightingRepository::Upsert(const NewSighting& s) {
                               .Step());
       if (found) {
         result = SightingUpsert{find->ColumnInt(0), false};
-        LW_ASSIGN_OR_RETURN(auto touch, core_.Prepare(kTouch));
-        return touch->BindAll(result.id, seen_at).Run();
+        return core_.Execute(kTouch, result.id, seen_at);
       }
     }
     LW_ASSIGN_OR_RETURN(auto insert, core_.Prepare(kInsert));
@@ -128,9 +127,8 @@ Result<std::vector<Sighting>> SightingRepository::Query(const SightingFilter& f)
 }
 
 Status SightingRepository::Ack(int64_t id, std::string_view by, std::optional<std::string> note) {
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kAck));
-  LW_RETURN_IF_ERROR(st->BindAll(id, core_.Now(), by, note).Run());
-  if (core_.db().Changes() == 0) {
+  LW_ASSIGN_OR_RETURN(int64_t changed, core_.Write(kAck, id, core_.Now(), by, note));
+  if (changed == 0) {
     return Status::NotFound("no sighting with id " + std::to_string(id));
   }
   return Status::Ok();

@@ -63,10 +63,7 @@ Result<int64_t> SourceRepository::Upsert(std::string_view name, std::string_view
   if (name.empty()) return Status::InvalidArgument("source name is empty");
   int64_t id = 0;
   const Status tx = core_.InTransaction([&]() -> Status {
-    {
-      LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kUpsertSource));
-      LW_RETURN_IF_ERROR(st->BindAll(name, profile, core_.Now()).Run());
-    }
+    LW_RETURN_IF_ERROR(core_.Execute(kUpsertSource, name, profile, core_.Now()));
     LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kSourceIdByName));
     LW_ASSIGN_OR_RETURN(bool found, st->BindAll(name).Step());
     if (!found) return Status::Internal("source vanished after upsert");
@@ -104,34 +101,29 @@ Result<std::vector<Source>> SourceRepository::List() {
 }
 
 Status SourceRepository::RecordSuccess(int64_t source_id) {
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kRecordSuccess));
-  LW_RETURN_IF_ERROR(st->BindAll(source_id, core_.Now()).Run());
-  return core_.db().Changes() == 0 ? NotFoundId(source_id) : Status::Ok();
+  LW_ASSIGN_OR_RETURN(int64_t changed, core_.Write(kRecordSuccess, source_id, core_.Now()));
+  return changed == 0 ? NotFoundId(source_id) : Status::Ok();
 }
 
 Status SourceRepository::RecordFailure(int64_t source_id, SourceState state,
                                        std::string_view error_class, std::string_view message) {
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kRecordFailure));
-  LW_RETURN_IF_ERROR(
-      st->BindAll(source_id, SourceStateName(state), core_.Now(), error_class, message).Run());
-  return core_.db().Changes() == 0 ? NotFoundId(source_id) : Status::Ok();
+  LW_ASSIGN_OR_RETURN(int64_t changed,
+                      core_.Write(kRecordFailure, source_id, SourceStateName(state), core_.Now(),
+                                  error_class, message));
+  return changed == 0 ? NotFoundId(source_id) : Status::Ok();
 }
 
 Status SourceRepository::SetState(int64_t source_id, SourceState state) {
-  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kSetState));
-  LW_RETURN_IF_ERROR(st->BindAll(source_id, SourceStateName(state), core_.Now()).Run());
-  return core_.db().Changes() == 0 ? NotFoundId(source_id) : Status::Ok();
+  LW_ASSIGN_OR_RETURN(int64_t changed,
+                      core_.Write(kSetState, source_id, SourceStateName(state), core_.Now()));
+  return changed == 0 ? NotFoundId(source_id) : Status::Ok();
 }
 
 Status SourceRepository::AddYield(int64_t source_id, std::optional<int64_t> run_id,
                                   std::string_view url, int64_t items) {
   return core_.InTransaction([&]() -> Status {
-    {
-      LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kInsertYield));
-      LW_RETURN_IF_ERROR(st->BindAll(source_id, run_id, core_.Now(), url, items).Run());
-    }
-    LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kTrimYields));
-    return st->BindAll(source_id, kYieldHistoryPerSource).Run();
+    LW_RETURN_IF_ERROR(core_.Execute(kInsertYield, source_id, run_id, core_.Now(), url, items));
+    return core_.Execute(kTrimYields, source_id, kYieldHistoryPerSource);
   });
 }
 

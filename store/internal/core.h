@@ -56,6 +56,40 @@ class StoreCore {
 
   // See Store::InTransaction.
   Status InTransaction(const std::function<Status()>& body);
+  // Runs one INSERT / UPDATE / DELETE in a transaction of its own (or the enclosing
+  // one), so every write passes the commit fault hook. Returns the rows changed.
+  template <typename... Args>
+  Result<int64_t> Write(const char* sql, const Args&... args) {
+    int64_t changed = 0;
+    const Status tx = InTransaction([&]() -> Status {
+      LW_ASSIGN_OR_RETURN(auto st, Prepare(sql));
+      LW_RETURN_IF_ERROR(st->BindAll(args...).Run());
+      changed = db_.Changes();
+      return Status::Ok();
+    });
+    if (!tx.ok()) return tx;
+    return changed;
+  }
+  // As Write, when the count does not matter.
+  template <typename... Args>
+  Status Execute(const char* sql, const Args&... args) {
+    auto changed = Write(sql, args...);
+    return changed.has_value() ? Status::Ok() : std::move(changed).error();
+  }
+  // As Write, for an INSERT: returns the new rowid.
+  template <typename... Args>
+  Result<int64_t> Insert(const char* sql, const Args&... args) {
+    int64_t rowid = 0;
+    const Status tx = InTransaction([&]() -> Status {
+      LW_ASSIGN_OR_RETURN(auto st, Prepare(sql));
+      LW_RETURN_IF_ERROR(st->BindAll(args...).Run());
+      rowid = db_.LastInsertRowId();
+      return Status::Ok();
+    });
+    if (!tx.ok()) return tx;
+    return rowid;
+  }
+
   // See Store::SetCommitFaultForTesting.
   void SetCommitFault(int k) {
     fault_at_commit_ = k;
