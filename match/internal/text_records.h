@@ -1,0 +1,92 @@
+// match/internal/text_records: finds keyed record fingerprints in free text.
+//
+// Text is cut into lines (capped at kMaxLineBytes), lines into cells (at strong
+// delimiters: , ; | tab quotes brackets = and "key: value" colons, and runs of 2+
+// spaces, so CSV/TSV rows, JSON Lines, key: value blocks and aligned tables all fall
+// apart the same way) and cells into whitespace tokens. Identifier candidates are
+// n-grams of up to 3 short tokens (plates written "AB 123 CD") that pass a cheap shape
+// test for the pack's identifier types; each is normalised and looked up as a keyed
+// single hash. Around each hit — the lines within `window_lines` in the same paragraph,
+// and on long lines the tokens within `window_tokens` — every n-gram of up to 4
+// tokens is normalised per corroborating type and looked up as a keyed pair with the
+// hit's identifier. A record counts as corroborated when such a pair matches.
+//
+// Memory: one paragraph segment (at most kMaxSegmentLines lines). Thread safety: one
+// thread per scanner; the indexes and key are shared read-only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "match/internal/hash_index.h"
+#include "match/key.h"
+#include "match/normalize.h"
+
+namespace leakwatch::match::detail {
+
+inline constexpr size_t kMaxLineBytes = 64 * 1024;
+inline constexpr size_t kMaxSegmentLines = 64;
+
+struct RecordIndexes {
+  const DatasetKey* key = nullptr;
+  const HashIndex<RecordEntry>* singles = nullptr;
+  const HashIndex<RecordEntry>* pairs = nullptr;
+  std::vector<FieldType> identifier_types;
+  std::vector<FieldType> corroborating_types;
+};
+
+struct TextScanParams {
+  size_t window_lines = 8;
+  size_t window_tokens = 32;
+};
+
+struct TextScanResult {
+  std::vector<uint32_t> corroborated_records;  // sorted, distinct
+  uint64_t distinct_single_values = 0;         // distinct identifier values that hit
+};
+
+class TextRecordScanner {
+ public:
+  // REQUIRES: every pointer in `indexes` outlives the scanner.
+  TextRecordScanner(const RecordIndexes& indexes, const TextScanParams& params);
+
+  void Feed(std::string_view bytes);
+  // REQUIRES: called once, after the last Feed.
+  TextScanResult Finish();
+
+ private:
+  struct Token {
+    uint32_t begin, end;
+    uint16_t cell;
+    bool has_digit, has_alpha;
+  };
+  struct Line {
+    std::string text;
+    std::vector<Token> tokens;
+    bool tokenized = false;
+  };
+
+  void EndLine();
+  void ProcessSegment(size_t hit_from, size_t hit_to);
+  void Tokenize(Line& line) const;
+  void FindIdentifiers(size_t line_index);
+  void FindPairs(size_t line_index, size_t token_index, std::string_view identifier);
+  void AddCorroborated(uint32_t record_id);
+
+  RecordIndexes idx_;
+  TextScanParams params_;
+  std::string partial_;
+  std::vector<Line> lines_;
+  size_t hit_from_ = 0;
+  std::string norm_, span_norm_;
+  std::unordered_set<uint64_t> single_values_;
+  std::unordered_set<std::string> seen_corroborating_;
+  std::vector<std::string> line_identifiers_;
+  std::vector<uint32_t> corroborated_;
+  size_t corroborated_unique_ = 0;
+};
+
+}  // namespace leakwatch::match::detail
