@@ -75,7 +75,8 @@ TEST_CASE("a sighting round-trips every field", "[unit]") {
   CHECK(store.sightings().Upsert(no_hash).error().code() == StatusCode::kInvalidArgument);
 }
 
-TEST_CASE("the same object at the same URL moves last_seen only and anything else is new", "[unit]") {
+TEST_CASE("the same object at the same URL moves last_seen only and anything else is new",
+          "[unit]") {
   testing::TempDir dir;
   auto clock = MakeClock();
   auto store = Store::Open(dir / "lw.db", clock).value();
