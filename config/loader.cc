@@ -118,11 +118,12 @@ std::string Quote(std::string_view s) {
   std::string out = "\"";
   size_t chars = 0;
   for (const char c : s) {
-    if (chars++ == kMaxQuotedChars) {
+    const auto byte = static_cast<unsigned char>(c);
+    const bool continuation = (byte & 0xC0) == 0x80;  // never cut a UTF-8 sequence
+    if (!continuation && chars++ == kMaxQuotedChars) {
       out += "...";
       break;
     }
-    const auto byte = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\') {
       out += '\\';
       out += c;
@@ -134,6 +135,18 @@ std::string Quote(std::string_view s) {
   }
   out += '"';
   return out;
+}
+
+// Quote() for URLs, with any user:password in the authority replaced by "***" so a
+// credential typed into a URL never reaches an error message or a log.
+std::string QuoteUrl(std::string_view url) {
+  const size_t sep = url.find("://");
+  if (sep == std::string_view::npos) return Quote(url);
+  const size_t start = sep + 3;
+  const size_t end = std::min(url.find_first_of("/?#", start), url.size());
+  const size_t at = url.substr(start, end - start).rfind('@');
+  if (at == std::string_view::npos) return Quote(url);
+  return Quote(std::string(url.substr(0, start)) + "***" + std::string(url.substr(start + at)));
 }
 
 // How a value reads in "got ..." (a TOML-like rendering, bounded in length).
@@ -475,11 +488,14 @@ class TableReader {
                    "not a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~)");
         continue;
       }
+      // A string value is not echoed back: headers may carry session cookies.
       if (!value.is_string() || !ValidHeaderValue(value.as_string()->get())) {
         ctx_.Error(value.source(), item_path,
                    fmt::format("expected a header value (a string without line breaks, at most "
                                "{} bytes), got {}",
-                               kMaxHeaderValue, Describe(value)));
+                               kMaxHeaderValue,
+                               value.is_string() ? "a string with a line break or too long"
+                                                 : Describe(value)));
         continue;
       }
       out.push_back({name, value.as_string()->get()});
@@ -605,7 +621,7 @@ void ReadRegexArray(TableReader& r, std::string_view key, bool ignore_case,
 
 std::string CheckHttpUrl(std::string& value) {
   auto parsed = detail::ParseUrl(value, {"http", "https"});
-  return parsed ? std::string() : "bad URL " + Quote(value) + ": " + parsed.error().message();
+  return parsed ? std::string() : "bad URL " + QuoteUrl(value) + ": " + parsed.error().message();
 }
 
 bool ValidName(std::string_view name) {
@@ -634,15 +650,17 @@ void ReadTor(TableReader& r, TorConfig& out) {
       auto parsed = detail::ParseUrl(proxy, {"socks5h"});
       std::string problem;
       if (!parsed) {
-        const bool other_socks = proxy.starts_with("socks") || proxy.starts_with("http");
-        problem = other_socks ? "must be a socks5h:// URL, so that Tor resolves names and the "
-                                "local resolver never sees them, got " +
-                                    Quote(proxy)
-                              : "bad proxy URL " + Quote(proxy) + ": " + parsed.error().message();
+        const bool other_scheme = !proxy.starts_with("socks5h://") &&
+                                  (proxy.starts_with("socks") || proxy.starts_with("http"));
+        problem = other_scheme
+                      ? "must be a socks5h:// URL, so that Tor resolves names and the "
+                        "local resolver never sees them, got " +
+                            QuoteUrl(proxy)
+                      : "bad proxy URL " + QuoteUrl(proxy) + ": " + parsed.error().message();
       } else if (!parsed->port) {
         problem = "the proxy URL needs a port, e.g. \"socks5h://127.0.0.1:9050\"";
       } else if (!parsed->path_and_rest.empty() && parsed->path_and_rest != "/") {
-        problem = "the proxy URL must not have a path, got " + Quote(proxy);
+        problem = "the proxy URL must not have a path, got " + QuoteUrl(proxy);
       }
       if (!problem.empty()) {
         r.Error(*proxy_node, "socks_proxy", problem);
@@ -713,11 +731,10 @@ void ReadCrawl(TableReader& r, CrawlConfig& out) {
   r.ReadDuration("retry_base_backoff", seconds(1), 7 * one_day, out.retry_base_backoff);
   r.ReadDuration("retry_max_backoff", seconds(1), 30 * one_day, out.retry_max_backoff);
   if (out.retry_max_backoff < out.retry_base_backoff) {
-    const toml::node* node = r.table().get("retry_max_backoff");
-    if (node == nullptr) node = r.table().get("retry_base_backoff");
-    r.Error(*node,
-            node == r.table().get("retry_max_backoff") ? "retry_max_backoff" : "retry_base_backoff",
-            "retry_max_backoff must be at least retry_base_backoff");
+    // Blame the key the user wrote (max when both are set); one of them must be set.
+    const std::string_view key =
+        r.table().get("retry_max_backoff") != nullptr ? "retry_max_backoff" : "retry_base_backoff";
+    r.Error(*r.table().get(key), key, "retry_max_backoff must be at least retry_base_backoff");
   }
 }
 
@@ -793,7 +810,7 @@ void ReadSource(TableReader& r, const TorConfig& tor, SourceConfig& out) {
       "urls", out.urls, kMaxArrayItems, /*allow_empty_array=*/false,
       [&](const toml::node&, std::string& value, size_t) -> std::string {
         auto parsed = detail::ParseUrl(value, {"http", "https"});
-        if (!parsed) return "bad URL " + Quote(value) + ": " + parsed.error().message();
+        if (!parsed) return "bad URL " + QuoteUrl(value) + ": " + parsed.error().message();
         if (IsOnionHost(parsed->host)) {
           if (out.direct) {
             return "an .onion URL cannot be fetched with direct = true (onion services are "
@@ -880,7 +897,7 @@ void ReadEmail(TableReader& r, size_t index, EmailChannel& out) {
       implicit_tls = parsed->scheme == "smtps";
     } else {
       r.Error(*url_node, "smtp_url",
-              fmt::format("bad SMTP URL {}: {}", Quote(url), parsed.error().message()));
+              fmt::format("bad SMTP URL {}: {}", QuoteUrl(url), parsed.error().message()));
     }
   } else if (r.table().get("smtp_url") == nullptr) {
     r.ErrorAtTable(r.KeyPath("smtp_url"), "missing; e.g. \"smtp://mail.example.org:587\"");

@@ -190,7 +190,7 @@ TEST_CASE("URLs are parsed: http/https only, no credentials, valid host and port
         "leakwatch.toml:3:29: sources[0].urls[1]: bad URL \"x.onion/page\": not an absolute URL "
         "(expected http://, https://)");
   CHECK(url_error("http://user:pw@x.onion/") ==
-        "leakwatch.toml:3:29: sources[0].urls[1]: bad URL \"http://user:pw@x.onion/\": "
+        "leakwatch.toml:3:29: sources[0].urls[1]: bad URL \"http://***@x.onion/\": "
         "credentials in URLs are not allowed");
   CHECK(url_error("http://x.onion:99999/") ==
         "leakwatch.toml:3:29: sources[0].urls[1]: bad URL \"http://x.onion:99999/\": bad port "
@@ -264,6 +264,9 @@ TEST_CASE("Tor policy: .onion needs the proxy and is never direct", "[unit]") {
   CHECK(ErrorOf("[tor]\nsocks_proxy = \"socks5://127.0.0.1:9050\"\n") ==
         "leakwatch.toml:2:15: tor.socks_proxy: must be a socks5h:// URL, so that Tor resolves "
         "names and the local resolver never sees them, got \"socks5://127.0.0.1:9050\"");
+  CHECK(ErrorOf("[tor]\nsocks_proxy = \"socks5h://tor:hunter2@127.0.0.1:9050\"\n") ==
+        "leakwatch.toml:2:15: tor.socks_proxy: bad proxy URL \"socks5h://***@127.0.0.1:9050\": "
+        "credentials in URLs are not allowed");
   CHECK(ErrorOf("[tor]\nsocks_proxy = \"socks5h://127.0.0.1\"\n") ==
         "leakwatch.toml:2:15: tor.socks_proxy: the proxy URL needs a port, e.g. "
         "\"socks5h://127.0.0.1:9050\"");
@@ -372,7 +375,7 @@ TEST_CASE("headers: defaults replaced by name, removed by an empty value", "[uni
         "digits and !#$%&'*+-.^_`|~)");
   CHECK(ErrorOf("[crawl.headers]\nX = \"a\\r\\nInjected: 1\"\n") ==
         "leakwatch.toml:2:5: crawl.headers.X: expected a header value (a string without line "
-        "breaks, at most 8192 bytes), got \"a\\u000D\\u000AInjected: 1\"");
+        "breaks, at most 8192 bytes), got a string with a line break or too long");
 }
 
 TEST_CASE("paths: ~ expanded, relative ones resolved against the config file", "[unit]") {
