@@ -3,6 +3,7 @@
 // records (plates, names with accents, passport-like ids, capture times, lanes).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -143,6 +144,17 @@ struct Fixture {
     auto m = Matcher::Load(pack, std::move(*key));
     REQUIRE(m.has_value());
     return std::move(*m);
+  }
+
+  // The opaque ref the builder gives `file`: ids follow the sorted dataset listing.
+  std::string RefOf(const std::filesystem::path& file) const {
+    std::vector<std::filesystem::path> all;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dataset)) {
+      if (e.is_regular_file()) all.push_back(e.path());
+    }
+    std::sort(all.begin(), all.end());
+    const auto it = std::find(all.begin(), all.end(), file);
+    return "f:" + std::to_string(it - all.begin() + 1);
   }
 
   static std::string Read(const std::filesystem::path& p) {
