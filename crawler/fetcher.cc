@@ -1,0 +1,630 @@
+#include "crawler/fetcher.h"
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "crawler/internal/url.h"
+
+namespace leakwatch::crawler {
+namespace {
+
+constexpr size_t kMaxHeaderBytes = 64 * 1024;
+constexpr int kMaxPollMs = 1000;
+constexpr std::string_view kSocks5hScheme = "socks5h://";
+
+std::once_flag g_curl_init_once;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+bool IsRedirectStatus(long status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+}  // namespace
+
+// ---- Body ----------------------------------------------------------------------------
+
+struct Body::Budget {
+  explicit Budget(uint64_t limit_bytes) : limit(limit_bytes) {}
+  const uint64_t limit;
+  std::atomic<uint64_t> used{0};
+  std::atomic<uint64_t> peak{0};
+
+  bool TryCharge(uint64_t n) {
+    uint64_t current = used.load();
+    while (current + n <= limit) {
+      if (used.compare_exchange_weak(current, current + n)) {
+        uint64_t p = peak.load();
+        while (current + n > p && !peak.compare_exchange_weak(p, current + n)) {
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+  void Release(uint64_t n) { used.fetch_sub(n); }
+};
+
+Body::Body(Body&& other) noexcept
+    : memory_(std::move(other.memory_)),
+      fd_(std::exchange(other.fd_, -1)),
+      size_(std::exchange(other.size_, 0)),
+      charged_(std::exchange(other.charged_, 0)),
+      budget_(std::move(other.budget_)) {}
+
+Body& Body::operator=(Body&& other) noexcept {
+  if (this != &other) {
+    Body dying(std::move(*this));
+    memory_ = std::move(other.memory_);
+    fd_ = std::exchange(other.fd_, -1);
+    size_ = std::exchange(other.size_, 0);
+    charged_ = std::exchange(other.charged_, 0);
+    budget_ = std::move(other.budget_);
+  }
+  return *this;
+}
+
+Body::~Body() {
+  if (budget_ && charged_ > 0) budget_->Release(charged_);
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<std::string> Body::Read(uint64_t offset, size_t max) const {
+  if (offset >= size_) return std::string();
+  const size_t n = static_cast<size_t>(std::min<uint64_t>(max, size_ - offset));
+  if (fd_ < 0) return memory_.substr(static_cast<size_t>(offset), n);
+  std::string out(n, '\0');
+  size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::pread(fd_, out.data() + got, n - got, static_cast<off_t>(offset + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0)
+      return Status::IOError(std::string("spool file read failed: ") + std::strerror(errno));
+    got += static_cast<size_t>(r);
+  }
+  return out;
+}
+
+// ---- Transfers -----------------------------------------------------------------------
+
+struct Fetcher::Impl {
+  struct Transfer {
+    FetchRequest request;
+    std::string current_url;
+    std::string host;
+    int hops = 0;
+    CURL* easy = nullptr;
+    curl_slist* headers = nullptr;
+    char error[CURL_ERROR_SIZE] = {};
+    Body body;
+    uint64_t cap = 0;
+    bool too_large = false;
+    bool spool_failed = false;
+    bool cancelled = false;
+    size_t header_bytes = 0;
+    std::optional<std::string> etag, last_modified, retry_after, location, content_type;
+    std::chrono::steady_clock::time_point started{};
+    Impl* impl = nullptr;
+
+    ~Transfer() {
+      if (headers != nullptr) curl_slist_free_all(headers);
+      if (easy != nullptr) curl_easy_cleanup(easy);
+    }
+  };
+
+  Impl(const Options& o, const util::Clock& c)
+      : options(o), clock(c), budget(std::make_shared<Body::Budget>(o.memory_budget_bytes)) {}
+
+  ~Impl() {
+    {
+      std::lock_guard lock(mu);
+      shutdown = true;
+    }
+    if (multi != nullptr) curl_multi_wakeup(multi);
+    if (thread.joinable()) thread.join();
+    for (auto& [easy, t] : running) curl_multi_remove_handle(multi, easy);
+    running.clear();
+    pending.clear();
+    if (multi != nullptr) curl_multi_cleanup(multi);
+  }
+
+  const Options options;
+  const util::Clock& clock;
+  std::shared_ptr<Body::Budget> budget;
+  CURLM* multi = nullptr;
+  std::thread thread;
+
+  // Shared with other threads.
+  mutable std::mutex mu;
+  std::condition_variable results_cv;
+  std::deque<FetchRequest> submitted;
+  std::deque<FetchResult> results;
+  bool shutdown = false;
+  bool stop_starting = false;
+  bool abort_running = false;
+  std::atomic<int64_t> outstanding{0};
+  FetcherStats stats;
+
+  // I/O thread only.
+  std::deque<std::unique_ptr<Transfer>> pending;
+  std::map<CURL*, std::unique_ptr<Transfer>> running;
+  HostPoliteness politeness;
+
+  static size_t OnWrite(char* data, size_t size, size_t n, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    const size_t len = size * n;
+    if (t->body.size_ + len > t->cap) {
+      t->too_large = true;
+      return 0;
+    }
+    return t->impl->Append(*t, std::string_view(data, len)) ? len : 0;
+  }
+
+  static size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    const size_t len = size * n;
+    const std::string_view line(data, len);
+    if (line.rfind("HTTP/", 0) == 0) {  // a new response (after 1xx or a proxy hop)
+      t->etag.reset();
+      t->last_modified.reset();
+      t->retry_after.reset();
+      t->location.reset();
+      t->content_type.reset();
+      t->header_bytes = 0;
+      return len;
+    }
+    t->header_bytes += len;
+    if (t->header_bytes > kMaxHeaderBytes) return len;  // ignore the excess, keep going
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) return len;
+    const std::string name = Lower(Trim(line.substr(0, colon)));
+    std::string value(Trim(line.substr(colon + 1)));
+    if (name == "etag")
+      t->etag = std::move(value);
+    else if (name == "last-modified")
+      t->last_modified = std::move(value);
+    else if (name == "retry-after")
+      t->retry_after = std::move(value);
+    else if (name == "location")
+      t->location = std::move(value);
+    else if (name == "content-type")
+      t->content_type = std::move(value);
+    return len;
+  }
+
+  bool SpillToFile(Transfer& t) {
+    std::string pattern = (options.spool_dir / "leakwatch-spool-XXXXXX").string();
+    const int fd = ::mkstemp(pattern.data());
+    if (fd < 0) return false;
+    ::unlink(pattern.c_str());  // private and gone even if we are killed
+    Body& b = t.body;
+    size_t written = 0;
+    while (written < b.memory_.size()) {
+      const ssize_t w = ::write(fd, b.memory_.data() + written, b.memory_.size() - written);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        ::close(fd);
+        return false;
+      }
+      written += static_cast<size_t>(w);
+    }
+    b.fd_ = fd;
+    if (b.charged_ > 0) budget->Release(b.charged_);
+    b.charged_ = 0;
+    std::string().swap(b.memory_);
+    std::lock_guard lock(mu);
+    ++stats.spooled;
+    return true;
+  }
+
+  bool Append(Transfer& t, std::string_view data) {
+    Body& b = t.body;
+    if (b.fd_ < 0) {
+      const bool fits = b.size_ + data.size() <= options.spool_threshold_bytes;
+      if (fits && budget->TryCharge(data.size())) {
+        b.charged_ += data.size();
+        b.memory_.append(data);
+        b.size_ += data.size();
+        return true;
+      }
+      if (!SpillToFile(t)) {
+        t.spool_failed = true;
+        return false;
+      }
+    }
+    size_t written = 0;
+    while (written < data.size()) {
+      const ssize_t w = ::write(b.fd_, data.data() + written, data.size() - written);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        t.spool_failed = true;
+        return false;
+      }
+      written += static_cast<size_t>(w);
+    }
+    b.size_ += data.size();
+    return true;
+  }
+
+  void Configure(Transfer& t) {
+    CURL* e = t.easy;
+    curl_easy_reset(e);
+    if (t.headers != nullptr) {
+      curl_slist_free_all(t.headers);
+      t.headers = nullptr;
+    }
+    const FetchRequest& r = t.request;
+    curl_easy_setopt(e, CURLOPT_URL, t.current_url.c_str());
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    // Environment proxies (http_proxy, no_proxy) never apply: the proxy is ours alone.
+    curl_easy_setopt(e, CURLOPT_NOPROXY, "");
+    if (r.direct) {
+      curl_easy_setopt(e, CURLOPT_PROXY, "");
+    } else {
+      curl_easy_setopt(e, CURLOPT_PROXY, options.proxy_url.c_str());
+      if (!r.socks_username.empty()) {
+        curl_easy_setopt(e, CURLOPT_PROXYUSERNAME, r.socks_username.c_str());
+        curl_easy_setopt(e, CURLOPT_PROXYPASSWORD, r.socks_password.c_str());
+      }
+    }
+    const bool file = r.kind == BodyKind::kFile;
+    t.cap = file ? options.max_file_bytes : options.max_page_bytes;
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t.cap));
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(options.connect_timeout.count()));
+    const auto total = file ? options.file_total_timeout : options.page_total_timeout;
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(total.count()));
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT,
+                     static_cast<long>(options.low_speed_bytes_per_second));
+    const long low_speed_seconds =
+        std::max<long>(1, static_cast<long>(options.low_speed_time.count() / 1000));
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, low_speed_seconds);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // every decoder curl has: gzip, deflate, br
+    curl_easy_setopt(e, CURLOPT_USERAGENT, options.user_agent.c_str());
+    t.headers = curl_slist_append(
+        t.headers, "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+    t.headers = curl_slist_append(t.headers, "Accept-Language: en-US,en;q=0.5");
+    t.headers = curl_slist_append(t.headers, "Upgrade-Insecure-Requests: 1");
+    if (t.hops == 0) {
+      if (r.etag) t.headers = curl_slist_append(t.headers, ("If-None-Match: " + *r.etag).c_str());
+      if (r.last_modified) {
+        t.headers =
+            curl_slist_append(t.headers, ("If-Modified-Since: " + *r.last_modified).c_str());
+      }
+    }
+    for (const auto& h : options.extra_headers) t.headers = curl_slist_append(t.headers, h.c_str());
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
+    if (!r.cookie_file.empty()) curl_easy_setopt(e, CURLOPT_COOKIEFILE, r.cookie_file.c_str());
+    if (!r.cookie_header.empty()) curl_easy_setopt(e, CURLOPT_COOKIE, r.cookie_header.c_str());
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::OnWrite);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Impl::OnHeader);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+    t.error[0] = '\0';
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+  }
+
+  void PushResult(FetchResult result) {
+    {
+      std::lock_guard lock(mu);
+      ++stats.finished;
+      results.push_back(std::move(result));
+    }
+    results_cv.notify_one();
+  }
+
+  FetchResult BaseResult(const Transfer& t) {
+    FetchResult r;
+    r.id = t.request.id;
+    r.url = t.request.url;
+    r.final_url = t.current_url;
+    r.redirects = t.hops;
+    r.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - t.started)
+                        .count();
+    return r;
+  }
+
+  void FailBeforeStart(std::unique_ptr<Transfer> t, ErrorClass error, std::string detail) {
+    FetchResult r = BaseResult(*t);
+    r.error = error;
+    r.error_detail = std::move(detail);
+    PushResult(std::move(r));
+  }
+
+  void Admit(FetchRequest request) {
+    auto t = std::make_unique<Transfer>();
+    t->impl = this;
+    t->current_url = request.url;
+    t->request = std::move(request);
+    t->started = std::chrono::steady_clock::now();
+    t->body.budget_ = budget;
+    if (t->request.redirects.max_redirects == RedirectRules{}.max_redirects) {
+      t->request.redirects.max_redirects = options.max_redirects;
+    }
+    t->request.redirects.direct = t->request.direct;
+    auto parts = detail::SplitUrl(t->current_url);
+    if (!parts || (parts->scheme != "http" && parts->scheme != "https")) {
+      FailBeforeStart(std::move(t), ErrorClass::kBadUrl, "not an http(s) URL");
+      return;
+    }
+    if (!t->request.direct && options.proxy_url.rfind(kSocks5hScheme, 0) != 0) {
+      FailBeforeStart(std::move(t), ErrorClass::kNoProxy, "no socks5h proxy configured");
+      return;
+    }
+    t->host = parts->host;
+    pending.push_back(std::move(t));
+  }
+
+  bool QueueFull() {
+    std::lock_guard lock(mu);
+    return results.size() >= static_cast<size_t>(std::max(1, options.queue_capacity));
+  }
+
+  // Returns the poll timeout wanted by the politeness delays of waiting requests.
+  int StartTransfers() {
+    const util::TimePoint now = clock.Now();
+    int timeout_ms = kMaxPollMs;
+    if (pending.empty()) return timeout_ms;
+    if (QueueFull()) {
+      std::lock_guard lock(mu);
+      ++stats.backpressure_waits;
+      return timeout_ms;
+    }
+    const int concurrency = std::max(1, options.concurrency);
+    for (auto it = pending.begin(); it != pending.end();) {
+      if (static_cast<int>(running.size()) >= concurrency) break;
+      Transfer& t = **it;
+      const int per_host = t.request.per_host > 0 ? t.request.per_host : options.per_host;
+      const auto delay = t.request.min_delay.value_or(options.min_delay);
+      if (!politeness.CanStart(t.host, now, per_host, delay)) {
+        const auto earliest = politeness.EarliestStart(t.host, now, delay);
+        if (earliest > now) {
+          const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(earliest - now);
+          timeout_ms = std::clamp(static_cast<int>(wait.count()) + 1, 1, timeout_ms);
+        }
+        ++it;
+        continue;
+      }
+      if (t.easy == nullptr) t.easy = curl_easy_init();
+      Configure(t);
+      politeness.Started(t.host, now);
+      curl_multi_add_handle(multi, t.easy);
+      CURL* key = t.easy;
+      running.emplace(key, std::move(*it));
+      it = pending.erase(it);
+      std::lock_guard lock(mu);
+      ++stats.started;
+      stats.peak_active =
+          std::max<int64_t>(stats.peak_active, static_cast<int64_t>(running.size()));
+    }
+    return timeout_ms;
+  }
+
+  void Finish(CURL* easy, CURLcode code) {
+    auto node = running.extract(easy);
+    if (node.empty()) return;
+    std::unique_ptr<Transfer> t = std::move(node.mapped());
+    curl_multi_remove_handle(multi, easy);
+    politeness.Finished(t->host);
+
+    long status = 0;
+    long proxy_code = 0;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(easy, CURLINFO_PROXY_ERROR, &proxy_code);
+    CurlOutcome outcome;
+    outcome.curl_code = static_cast<int>(code);
+    outcome.proxy_code = static_cast<int>(proxy_code);
+    outcome.error_buffer = t->error;
+    outcome.aborted_too_large = t->too_large;
+    outcome.aborted_cancelled = t->cancelled;
+    outcome.direct = t->request.direct;
+    ErrorClass error = ClassifyCurl(outcome);
+
+    if (error == ErrorClass::kNone && IsRedirectStatus(status)) {
+      const RedirectDecision d =
+          DecideRedirect(t->request.redirects, t->current_url, t->location.value_or(""), t->hops);
+      if (d.follow) {
+        t->hops += 1;
+        t->current_url = d.target;
+        if (auto parts = detail::SplitUrl(d.target)) t->host = parts->host;
+        t->body = Body();
+        t->body.budget_ = budget;
+        t->too_large = false;
+        t->location.reset();
+        pending.push_front(std::move(t));
+        return;
+      }
+      FetchResult r = BaseResult(*t);
+      r.http_status = static_cast<int>(status);
+      r.error = d.refusal;
+      r.error_detail = d.reason;
+      r.refused_redirect = d.target;
+      PushResult(std::move(r));
+      return;
+    }
+
+    FetchResult r = BaseResult(*t);
+    r.http_status = static_cast<int>(status);
+    r.etag = std::move(t->etag);
+    r.last_modified = std::move(t->last_modified);
+    r.content_type = std::move(t->content_type);
+    r.retry_after = std::move(t->retry_after);
+    if (error == ErrorClass::kNone) {
+      error = FromHttpStatus(static_cast<int>(status));
+    } else {
+      r.error_detail = t->spool_failed ? "cannot write spool file" : std::string(t->error);
+      if (code == CURLE_PROXY) r.socks_reply = ParseSocksReplyFromCurlError(t->error);
+      if (error == ErrorClass::kTooLarge) {
+        r.error_detail = "body larger than " + std::to_string(t->cap) + " bytes";
+      }
+    }
+    r.error = error;
+    constexpr long kFirstSuccess = 200;
+    constexpr long kFirstRedirect = 300;
+    if (error == ErrorClass::kNone && status >= kFirstSuccess && status < kFirstRedirect) {
+      r.body = std::move(t->body);
+    }
+    PushResult(std::move(r));
+  }
+
+  void DrainFinished() {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg == CURLMSG_DONE) Finish(msg->easy_handle, msg->data.result);
+    }
+  }
+
+  void AbortAll() {
+    std::vector<CURL*> handles;
+    for (auto& [easy, t] : running) {
+      t->cancelled = true;
+      handles.push_back(easy);
+    }
+    for (CURL* easy : handles) Finish(easy, CURLE_ABORTED_BY_CALLBACK);
+  }
+
+  void DropPending() {
+    const auto dropped = static_cast<int64_t>(pending.size());
+    pending.clear();
+    outstanding -= dropped;
+  }
+
+  void Loop() {
+    for (;;) {
+      bool stopping = false;
+      bool aborting = false;
+      {
+        std::lock_guard lock(mu);
+        if (shutdown) break;
+        stopping = stop_starting;
+        aborting = abort_running;
+        abort_running = false;
+        while (!submitted.empty()) {
+          if (stopping) {
+            --outstanding;
+          } else {
+            FetchRequest next = std::move(submitted.front());
+            submitted.pop_front();
+            mu.unlock();
+            Admit(std::move(next));
+            mu.lock();
+            continue;
+          }
+          submitted.pop_front();
+        }
+      }
+      if (stopping) DropPending();
+      if (aborting) AbortAll();
+      const int timeout_ms = stopping ? kMaxPollMs : StartTransfers();
+      int still_running = 0;
+      curl_multi_perform(multi, &still_running);
+      DrainFinished();
+      curl_multi_poll(multi, nullptr, 0, timeout_ms, nullptr);
+      curl_multi_perform(multi, &still_running);
+      DrainFinished();
+    }
+    AbortAll();
+  }
+};
+
+Fetcher::Fetcher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Fetcher::~Fetcher() = default;
+
+Result<std::unique_ptr<Fetcher>> Fetcher::Start(const Options& options, const util::Clock& clock) {
+  if (!options.proxy_url.empty() && options.proxy_url.rfind(kSocks5hScheme, 0) != 0) {
+    return Status::InvalidArgument("proxy must be a socks5h:// URL (names resolved by Tor), got: " +
+                                   options.proxy_url);
+  }
+  if (options.concurrency < 1 || options.per_host < 1 || options.queue_capacity < 1) {
+    return Status::InvalidArgument("concurrency, per_host and queue_capacity must be >= 1");
+  }
+  std::call_once(g_curl_init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  auto impl = std::make_unique<Impl>(options, clock);
+  impl->multi = curl_multi_init();
+  if (impl->multi == nullptr) return Status::Internal("curl_multi_init failed");
+  curl_multi_setopt(impl->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                    static_cast<long>(options.concurrency));
+  Impl* raw = impl.get();
+  raw->thread = std::thread([raw] { raw->Loop(); });
+  return std::unique_ptr<Fetcher>(new Fetcher(std::move(impl)));
+}
+
+void Fetcher::Submit(FetchRequest request) {
+  ++impl_->outstanding;
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->submitted.push_back(std::move(request));
+  }
+  curl_multi_wakeup(impl_->multi);
+}
+
+std::optional<FetchResult> Fetcher::NextResult(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(impl_->mu);
+  if (!impl_->results_cv.wait_for(lock, timeout, [this] { return !impl_->results.empty(); })) {
+    return std::nullopt;
+  }
+  FetchResult r = std::move(impl_->results.front());
+  impl_->results.pop_front();
+  lock.unlock();
+  --impl_->outstanding;
+  curl_multi_wakeup(impl_->multi);  // room in the queue: the loop may start transfers again
+  return r;
+}
+
+void Fetcher::StopStarting() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stop_starting = true;
+  }
+  curl_multi_wakeup(impl_->multi);
+}
+
+void Fetcher::AbortRunning() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->abort_running = true;
+  }
+  curl_multi_wakeup(impl_->multi);
+}
+
+int64_t Fetcher::Outstanding() const { return impl_->outstanding.load(); }
+
+FetcherStats Fetcher::Stats() const {
+  std::lock_guard lock(impl_->mu);
+  FetcherStats s = impl_->stats;
+  s.peak_memory_bytes = static_cast<int64_t>(impl_->budget->peak.load());
+  return s;
+}
+
+}  // namespace leakwatch::crawler

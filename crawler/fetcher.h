@@ -1,0 +1,154 @@
+// crawler/fetcher: the fetch engine. One thread drives every transfer through
+// libcurl's multi interface; nothing else in leakwatch opens a network connection
+// to a crawled site.
+//
+// Tor policy carried out here: every non-direct request goes through Options::proxy_url,
+// which must be socks5h:// (the proxy resolves names; no crawled host is ever resolved
+// locally, and NO_PROXY from the environment is overridden); each request carries its
+// source's SOCKS username/password (Tor's IsolateSOCKSAuth puts sources on different
+// circuits); redirects are followed by hand, one DecideRedirect() per hop, with the same
+// proxy and credentials; only http/https are allowed at all.
+//
+// Limits: Options::concurrency transfers at once, per_host and min_delay per host
+// (HostPoliteness), page/file caps (aborted and reported kTooLarge), connect / total /
+// low-speed timeouts, memory: bodies above spool_threshold_bytes, or arriving while
+// memory_budget_bytes is used up, go to an unlinked private temp file.
+//
+// Back-pressure: finished results wait in a queue of Options::queue_capacity; while it
+// is full no new transfer starts. Consumers (the worker pool) call NextResult.
+//
+// Threads: Submit, NextResult, Cancel and the destructor may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crawler/errors.h"
+#include "crawler/options.h"
+#include "crawler/policy.h"
+#include "util/clock.h"
+#include "util/status.h"
+
+namespace leakwatch::crawler {
+
+enum class BodyKind { kPage, kFile };
+
+struct FetchRequest {
+  uint64_t id = 0;  // the caller's tag, returned in the result
+  std::string url;  // absolute http/https URL
+  BodyKind kind = BodyKind::kPage;
+  // Clearnet without the proxy; only for sources explicitly marked direct.
+  bool direct = false;
+  // Stream isolation: the source's SOCKS credentials (ignored when direct).
+  std::string socks_username;
+  std::string socks_password;
+  // Netscape-format cookie file read for this request (empty: none) and literal
+  // Cookie header value (empty: none).
+  std::string cookie_file;
+  std::string cookie_header;
+  // Conditional GET validators from the previous fetch.
+  std::optional<std::string> etag;
+  std::optional<std::string> last_modified;
+  // Redirect rules of the source (max_redirects defaults to Options::max_redirects
+  // when left at its default).
+  RedirectRules redirects;
+  // Per-source politeness overrides (0 / nullopt: Options).
+  int per_host = 0;
+  std::optional<std::chrono::milliseconds> min_delay;
+};
+
+// A response body, in memory or in an unlinked private temp file. Move-only; the
+// memory budget is released and the file closed when it is destroyed.
+class Body {
+ public:
+  Body() = default;
+  Body(Body&&) noexcept;
+  Body& operator=(Body&&) noexcept;
+  Body(const Body&) = delete;
+  Body& operator=(const Body&) = delete;
+  ~Body();
+
+  uint64_t size() const { return size_; }
+  bool spooled() const { return fd_ >= 0; }
+  // The whole body when it is in memory; empty when spooled.
+  std::string_view memory() const { return memory_; }
+  // Reads up to `max` bytes at `offset` (memory or file). Empty at the end.
+  Result<std::string> Read(uint64_t offset, size_t max) const;
+
+ private:
+  friend class Fetcher;
+  struct Budget;
+  std::string memory_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+  uint64_t charged_ = 0;            // bytes counted against the memory budget
+  std::shared_ptr<Budget> budget_;  // shared: released from whichever thread drops the body
+};
+
+struct FetchResult {
+  uint64_t id = 0;
+  std::string url;        // as requested
+  std::string final_url;  // after followed redirects
+  int redirects = 0;
+  int http_status = 0;  // 0 when no response came back
+  ErrorClass error = ErrorClass::kNone;
+  std::string error_detail;  // curl's message or the policy's reason; no secrets
+  std::optional<uint8_t> socks_reply;
+  std::optional<std::string> refused_redirect;  // target of a refused redirect
+  std::optional<std::string> etag;
+  std::optional<std::string> last_modified;
+  std::optional<std::string> content_type;
+  std::optional<std::string> retry_after;  // raw header value
+  Body body;                               // only for 2xx responses
+  int64_t duration_ms = 0;
+
+  bool ok() const { return error == ErrorClass::kNone; }
+  bool not_modified() const { return http_status == 304; }
+};
+
+struct FetcherStats {
+  int64_t started = 0;
+  int64_t finished = 0;
+  int64_t spooled = 0;
+  int64_t peak_active = 0;
+  int64_t peak_memory_bytes = 0;   // bodies in memory, in flight and queued
+  int64_t backpressure_waits = 0;  // loop turns where a full queue held starts back
+};
+
+class Fetcher {
+ public:
+  // Validates the options (a non-empty proxy_url must be socks5h://) and starts the
+  // I/O thread. `clock` must outlive the Fetcher.
+  static Result<std::unique_ptr<Fetcher>> Start(const Options& options, const util::Clock& clock);
+  ~Fetcher();  // aborts what is still running and joins the thread
+  Fetcher(const Fetcher&) = delete;
+  Fetcher& operator=(const Fetcher&) = delete;
+
+  // Queues a request; never blocks. Requests not yet started when Cancel() is called
+  // are dropped without a result.
+  void Submit(FetchRequest request);
+
+  // The next finished transfer, waiting up to `timeout`. nullopt on timeout.
+  std::optional<FetchResult> NextResult(std::chrono::milliseconds timeout);
+
+  // Stops starting transfers and drops queued requests; running ones continue.
+  void StopStarting();
+  // Aborts running transfers: each yields a kCancelled result.
+  void AbortRunning();
+
+  // Requests submitted but not yet returned by NextResult.
+  int64_t Outstanding() const;
+  FetcherStats Stats() const;
+
+ private:
+  struct Impl;
+  explicit Fetcher(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace leakwatch::crawler

@@ -1,0 +1,122 @@
+#include "crawler/policy.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "crawler/internal/url.h"
+
+namespace leakwatch::crawler {
+
+RedirectDecision DecideRedirect(const RedirectRules& rules, std::string_view current_url,
+                                std::string_view location, int hops_so_far) {
+  RedirectDecision d;
+  auto refuse = [&d](ErrorClass why, std::string reason) {
+    d.follow = false;
+    d.refusal = why;
+    d.reason = std::move(reason);
+    return d;
+  };
+  if (location.empty()) return refuse(ErrorClass::kRedirectRefused, "redirect without Location");
+  auto target = detail::ResolveUrl(current_url, location);
+  if (!target) return refuse(ErrorClass::kRedirectRefused, "unparseable Location");
+  d.target = *target;
+  auto parts = detail::SplitUrl(d.target);
+  if (!parts) return refuse(ErrorClass::kRedirectRefused, "unparseable Location");
+  if ((parts->scheme != "http" && parts->scheme != "https") || parts->host.empty()) {
+    return refuse(ErrorClass::kRedirectRefused, "redirect to scheme " + parts->scheme);
+  }
+  if (hops_so_far + 1 > rules.max_redirects) {
+    return refuse(ErrorClass::kTooManyRedirects,
+                  "more than " + std::to_string(rules.max_redirects) + " redirects");
+  }
+  if (!rules.login_pattern.empty() && d.target.find(rules.login_pattern) != std::string::npos) {
+    return refuse(ErrorClass::kSessionExpired, "redirected to the login page");
+  }
+  auto current = detail::SplitUrl(current_url);
+  const bool from_onion = current && detail::IsOnionHost(current->host);
+  const bool to_onion = detail::IsOnionHost(parts->host);
+  if (from_onion && !to_onion) {
+    return refuse(ErrorClass::kRedirectRefused,
+                  "redirect from an onion to clearnet host " + parts->host);
+  }
+  if (rules.direct && to_onion) {
+    return refuse(ErrorClass::kRedirectRefused, "redirect from a direct source to an onion");
+  }
+  d.follow = true;
+  return d;
+}
+
+util::TimePoint NextRetryAt(const BackoffRules& rules, int64_t failures, util::TimePoint now,
+                            std::optional<std::chrono::seconds> retry_after, double jitter_unit) {
+  using std::chrono::seconds;
+  const int64_t exponent = std::clamp<int64_t>(failures - 1, 0, 62);
+  const double base = static_cast<double>(rules.base.count());
+  const double cap = static_cast<double>(rules.max.count());
+  double delay = std::min(cap, base * std::pow(2.0, static_cast<double>(exponent)));
+  const double unit = std::clamp(jitter_unit, 0.0, 1.0);
+  delay *= 1.0 + rules.jitter * (2.0 * unit - 1.0);
+  delay = std::clamp(delay, 0.0, cap);
+  if (retry_after) {
+    const double honoured =
+        std::min(cap, static_cast<double>(std::max<int64_t>(0, retry_after->count())));
+    delay = std::max(delay, honoured);
+  }
+  return now + std::chrono::duration_cast<util::TimePoint::duration>(
+                   std::chrono::duration<double>(delay));
+}
+
+std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value, util::TimePoint now) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t' || value.back() == '\r')) {
+    value.remove_suffix(1);
+  }
+  if (value.empty()) return std::nullopt;
+  int64_t secs = 0;
+  const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
+  if (ec == std::errc() && ptr == value.data() + value.size()) {
+    return std::chrono::seconds(std::max<int64_t>(0, secs));
+  }
+  const std::string text(value);
+  const time_t when = curl_getdate(text.c_str(), nullptr);
+  if (when < 0) return std::nullopt;
+  const int64_t delta = static_cast<int64_t>(when) - util::ToUnixSeconds(now);
+  return std::chrono::seconds(std::max<int64_t>(0, delta));
+}
+
+bool HostPoliteness::CanStart(std::string_view host, util::TimePoint now, int per_host,
+                              std::chrono::milliseconds min_delay) const {
+  auto it = hosts_.find(host);
+  if (it == hosts_.end()) return true;
+  if (it->second.active >= std::max(1, per_host)) return false;
+  return EarliestStart(host, now, min_delay) <= now;
+}
+
+util::TimePoint HostPoliteness::EarliestStart(std::string_view host, util::TimePoint now,
+                                              std::chrono::milliseconds min_delay) const {
+  auto it = hosts_.find(host);
+  if (it == hosts_.end() || !it->second.last_start) return now;
+  return std::max(now, *it->second.last_start + min_delay);
+}
+
+void HostPoliteness::Started(std::string_view host, util::TimePoint now) {
+  auto it = hosts_.find(host);
+  if (it == hosts_.end()) it = hosts_.emplace(std::string(host), HostState{}).first;
+  ++it->second.active;
+  it->second.last_start = now;
+}
+
+void HostPoliteness::Finished(std::string_view host) {
+  auto it = hosts_.find(host);
+  if (it == hosts_.end()) return;
+  if (it->second.active > 0) --it->second.active;
+}
+
+int HostPoliteness::Active(std::string_view host) const {
+  auto it = hosts_.find(host);
+  return it == hosts_.end() ? 0 : it->second.active;
+}
+
+}  // namespace leakwatch::crawler

@@ -1,0 +1,319 @@
+// The fetch engine against the simulated dark web: real libcurl, real SOCKS5, real
+// HTTP on 127.0.0.1. Limits are small so each case runs in about a second.
+#include "crawler/fetcher.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "demo/fixture_server.h"
+#include "demo/socks5_server.h"
+#include "tests/support/temp_dir.h"
+
+namespace leakwatch::crawler {
+namespace {
+
+using demo::FixtureServer;
+using demo::Route;
+using demo::Socks5Server;
+using std::chrono::milliseconds;
+
+constexpr char kOnionA[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.onion";
+constexpr char kOnionB[] = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.onion";
+
+struct Net {
+  Net() {
+    auto a = FixtureServer::Start();
+    REQUIRE(a.has_value());
+    site_a = std::move(a).value();
+    auto b = FixtureServer::Start();
+    REQUIRE(b.has_value());
+    site_b = std::move(b).value();
+    auto p = Socks5Server::Start();
+    REQUIRE(p.has_value());
+    proxy = std::move(p).value();
+    proxy->MapOnion(kOnionA, site_a->port());
+    proxy->MapOnion(kOnionB, site_b->port());
+    options.proxy_url = proxy->ProxyUrl();
+    options.min_delay = milliseconds(0);
+    options.connect_timeout = milliseconds(2000);
+    options.page_total_timeout = milliseconds(10000);
+    options.low_speed_time = milliseconds(1000);
+  }
+
+  std::unique_ptr<Fetcher> StartFetcher() {
+    auto f = Fetcher::Start(options, clock);
+    REQUIRE(f.has_value());
+    return std::move(f).value();
+  }
+
+  // Fetches one request and waits for its result.
+  FetchResult FetchOne(FetchRequest request) {
+    auto fetcher = StartFetcher();
+    fetcher->Submit(std::move(request));
+    auto r = fetcher->NextResult(milliseconds(30000));
+    REQUIRE(r.has_value());
+    return std::move(*r);
+  }
+
+  static FetchRequest Req(std::string url, std::string user = "src", std::string pass = "pw") {
+    FetchRequest r;
+    r.url = std::move(url);
+    r.socks_username = std::move(user);
+    r.socks_password = std::move(pass);
+    return r;
+  }
+
+  util::SystemClock clock;
+  Options options;
+  std::unique_ptr<FixtureServer> site_a;
+  std::unique_ptr<FixtureServer> site_b;
+  std::unique_ptr<Socks5Server> proxy;
+};
+
+std::string A(std::string_view path) {
+  return std::string("http://") + kOnionA + std::string(path);
+}
+std::string B(std::string_view path) {
+  return std::string("http://") + kOnionB + std::string(path);
+}
+
+TEST_CASE("onion names reach the proxy unresolved, with each source's auth pair", "[integration]") {
+  Net net;
+  net.site_a->SetRoute("/", Route::Html("<p>a</p>"));
+  net.site_b->SetRoute("/", Route::Html("<p>b</p>"));
+  auto fetcher = net.StartFetcher();
+  fetcher->Submit(Net::Req(A("/"), "source-one", "run-7"));
+  fetcher->Submit(Net::Req(B("/"), "source-two", "run-7"));
+  std::map<std::string, FetchResult> by_url;
+  for (int i = 0; i < 2; ++i) {
+    auto r = fetcher->NextResult(milliseconds(10000));
+    REQUIRE(r.has_value());
+    by_url[r->url] = std::move(*r);
+  }
+  // A local lookup of these names would have failed: the fetch working proves socks5h.
+  REQUIRE(by_url[A("/")].ok());
+  CHECK(by_url[A("/")].http_status == 200);
+  CHECK(by_url[A("/")].body.memory() == "<p>a</p>");
+  CHECK(by_url[B("/")].body.memory() == "<p>b</p>");
+  const auto connects = net.proxy->Connects();
+  REQUIRE(connects.size() == 2);
+  std::map<std::string, std::string> user_by_host;
+  for (const auto& c : connects) {
+    CHECK(c.address_type == 0x03);
+    user_by_host[c.host] = c.username;
+  }
+  CHECK(user_by_host[kOnionA] == "source-one");
+  CHECK(user_by_host[kOnionB] == "source-two");
+  // Tor Browser-like request headers.
+  const auto req = net.site_a->Requests().at(0);
+  CHECK(req.Header("user-agent") == kTorBrowserUserAgent);
+  CHECK(req.Header("accept-language") == "en-US,en;q=0.5");
+  CHECK(req.Header("accept-encoding").find("gzip") != std::string::npos);
+}
+
+TEST_CASE("redirects: followed between onions, refused to clearnet and file://", "[integration]") {
+  Net net;
+  net.site_a->SetRoute("/hop", Route::Redirect(302, B("/landing")));
+  net.site_b->SetRoute("/landing", Route::Html("landed"));
+  net.site_a->SetRoute("/out", Route::Redirect(301, "http://clearnet.example.com/track"));
+  net.site_a->SetRoute("/file", Route::Redirect(302, "file:///etc/passwd"));
+  net.site_a->SetRoute("/loop", Route::Redirect(302, "/loop"));
+
+  FetchResult hop = net.FetchOne(Net::Req(A("/hop"), "iso-user", "iso-pass"));
+  CHECK(hop.ok());
+  CHECK(hop.final_url == B("/landing"));
+  CHECK(hop.redirects == 1);
+  CHECK(hop.body.memory() == "landed");
+  for (const auto& c : net.proxy->Connects()) CHECK(c.username == "iso-user");
+
+  FetchResult out = net.FetchOne(Net::Req(A("/out")));
+  CHECK(out.error == ErrorClass::kRedirectRefused);
+  CHECK(out.refused_redirect == "http://clearnet.example.com/track");
+  FetchResult file = net.FetchOne(Net::Req(A("/file")));
+  CHECK(file.error == ErrorClass::kRedirectRefused);
+  CHECK(file.refused_redirect == "file:///etc/passwd");
+  FetchResult loop = net.FetchOne(Net::Req(A("/loop")));
+  CHECK(loop.error == ErrorClass::kTooManyRedirects);
+  CHECK(net.site_a->Hits("/loop") == 6);  // the original request and 5 redirects
+  for (const auto& c : net.proxy->Connects()) CHECK(c.host != "clearnet.example.com");
+}
+
+TEST_CASE("caps and timeouts are recorded as such, within their limits", "[integration]") {
+  Net net;
+  net.options.max_page_bytes = 100 * 1024;
+  net.options.page_total_timeout = milliseconds(1500);
+  net.site_a->SetRoute("/huge", Route::Huge(50ull << 20));
+  net.site_a->SetRoute("/endless", Route::Endless());
+  net.site_a->SetRoute("/drip", Route::Drip(50 * 1024, 16, milliseconds(200)));
+  Route slow = Route::Html("late");
+  slow.latency = milliseconds(5000);
+  net.site_a->SetRoute("/slow", slow);
+
+  auto timed = [&](const std::string& url) {
+    const auto start = std::chrono::steady_clock::now();
+    FetchResult r = net.FetchOne(Net::Req(url));
+    return std::make_pair(std::move(r), std::chrono::steady_clock::now() - start);
+  };
+  auto [huge, huge_time] = timed(A("/huge"));
+  CHECK(huge.error == ErrorClass::kTooLarge);
+  CHECK(huge_time < std::chrono::seconds(3));
+  auto [endless, endless_time] = timed(A("/endless"));
+  CHECK(endless.error == ErrorClass::kTooLarge);
+  CHECK(endless_time < std::chrono::seconds(3));
+  auto [drip, drip_time] = timed(A("/drip"));
+  INFO(ErrorClassName(drip.error) << " " << drip.error_detail);
+  CHECK((drip.error == ErrorClass::kTooSlow || drip.error == ErrorClass::kTimeout));
+  CHECK(drip_time < std::chrono::seconds(4));
+  net.options.low_speed_bytes_per_second = 0;  // only the total timeout is left
+  auto [slow_r, slow_time] = timed(A("/slow"));
+  CHECK(slow_r.error == ErrorClass::kTimeout);
+  CHECK(slow_time < std::chrono::seconds(4));
+
+  net.proxy->Blackhole(kOnionB);
+  net.options.connect_timeout = milliseconds(700);
+  auto [stuck, stuck_time] = timed(B("/"));
+  CHECK(stuck.error == ErrorClass::kTimeout);
+  CHECK(stuck_time < std::chrono::seconds(3));
+}
+
+TEST_CASE("SOCKS replies become named errors and a dead proxy is tor_down", "[integration]") {
+  Net net;
+  net.proxy->ForceReply(kOnionA, demo::kSocksOnionIntroFailed);
+  FetchResult intro = net.FetchOne(Net::Req(A("/")));
+  CHECK(intro.error == ErrorClass::kOnionIntroFailed);
+  CHECK(intro.socks_reply == 0xF2);
+  net.proxy->ForceReply(kOnionB, demo::kSocksTtlExpired);
+  CHECK(net.FetchOne(Net::Req(B("/"))).error == ErrorClass::kSocksTtlExpired);
+  FetchResult unknown = net.FetchOne(Net::Req("http://nowherenowherenowhere.onion/"));
+  CHECK(unknown.error == ErrorClass::kOnionDescriptorNotFound);
+  CHECK(RetryFor(unknown.error) == Retry::kLater);
+
+  net.proxy.reset();  // Tor is down
+  FetchResult down = net.FetchOne(Net::Req(A("/")));
+  CHECK(down.error == ErrorClass::kTorDown);
+  CHECK(RetryFor(down.error) == Retry::kNotSource);
+}
+
+TEST_CASE("a non-socks5h proxy is refused at start", "[integration]") {
+  Net net;
+  util::SystemClock clock;
+  Options o = net.options;
+  o.proxy_url = "socks5://127.0.0.1:9050";
+  CHECK(Fetcher::Start(o, clock).error().code() == StatusCode::kInvalidArgument);
+  o.proxy_url = "http://127.0.0.1:8118";
+  CHECK_FALSE(Fetcher::Start(o, clock).has_value());
+  o.proxy_url = "";
+  auto f = Fetcher::Start(o, clock);
+  REQUIRE(f.has_value());
+  (*f)->Submit(Net::Req(A("/")));
+  auto r = (*f)->NextResult(milliseconds(5000));
+  REQUIRE(r.has_value());
+  CHECK(r->error == ErrorClass::kNoProxy);  // never a silent clearnet fetch
+}
+
+TEST_CASE("HTTP features: gzip, cookies, conditional GET, Retry-After, 404", "[integration]") {
+  Net net;
+  leakwatch::testing::TempDir dir;
+  Route gz = Route::Html(std::string(50000, 'z'));
+  gz.gzip = true;
+  net.site_a->SetRoute("/gz", gz);
+  Route members = Route::Html("members only");
+  members.required_cookie = "sid=s3cr3t";
+  members.login_location = "/login";
+  net.site_a->SetRoute("/members", members);
+  Route tagged = Route::Html("v1");
+  tagged.etag = "\"abc\"";
+  tagged.last_modified = "Wed, 21 Oct 2015 07:28:00 GMT";
+  net.site_a->SetRoute("/tagged", tagged);
+  net.site_a->SetRoute("/busy", Route::TooManyRequests(120));
+
+  FetchResult g = net.FetchOne(Net::Req(A("/gz")));
+  CHECK(g.body.memory() == std::string(50000, 'z'));
+
+  const auto cookies =
+      dir.Write("cookies.txt", std::string("# Netscape HTTP Cookie File\n") + kOnionA +
+                                   "\tFALSE\t/\tFALSE\t0\tsid\ts3cr3t\n");
+  FetchRequest with_cookie = Net::Req(A("/members"));
+  with_cookie.cookie_file = cookies.string();
+  FetchResult m = net.FetchOne(with_cookie);
+  CHECK(m.http_status == 200);
+  CHECK(m.body.memory() == "members only");
+  FetchRequest expired = Net::Req(A("/members"));
+  expired.redirects.login_pattern = "/login";
+  CHECK(net.FetchOne(expired).error == ErrorClass::kSessionExpired);
+
+  FetchResult first = net.FetchOne(Net::Req(A("/tagged")));
+  CHECK(first.etag == "\"abc\"");
+  CHECK(first.last_modified == "Wed, 21 Oct 2015 07:28:00 GMT");
+  FetchRequest again = Net::Req(A("/tagged"));
+  again.etag = first.etag;
+  again.last_modified = first.last_modified;
+  FetchResult second = net.FetchOne(again);
+  CHECK(second.ok());
+  CHECK(second.not_modified());
+  CHECK(second.body.size() == 0);
+
+  FetchResult busy = net.FetchOne(Net::Req(A("/busy")));
+  CHECK(busy.error == ErrorClass::kHttpRateLimited);
+  CHECK(busy.retry_after == "120");
+  CHECK(net.FetchOne(Net::Req(A("/missing"))).error == ErrorClass::kHttpNotFound);
+}
+
+TEST_CASE("per-host politeness: one at a time, spaced by min_delay", "[integration]") {
+  Net net;
+  net.options.per_host = 1;
+  net.options.min_delay = milliseconds(200);
+  Route r = Route::Html("x");
+  r.latency = milliseconds(50);
+  for (int i = 0; i < 4; ++i) net.site_a->SetRoute("/p" + std::to_string(i), r);
+  auto fetcher = net.StartFetcher();
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 4; ++i) fetcher->Submit(Net::Req(A("/p" + std::to_string(i))));
+  for (int i = 0; i < 4; ++i) REQUIRE(fetcher->NextResult(milliseconds(5000)).has_value());
+  CHECK(std::chrono::steady_clock::now() - start >= milliseconds(600));
+  CHECK(fetcher->Stats().peak_active == 1);
+}
+
+void RunManyLarge(int count, uint64_t size, uint64_t budget) {
+  Net net;
+  net.options.concurrency = count;
+  net.options.per_host = count;
+  net.options.queue_capacity = 8;
+  net.options.memory_budget_bytes = budget;
+  net.options.page_total_timeout = milliseconds(120000);
+  net.options.low_speed_time = milliseconds(30000);
+  net.site_a->SetRecordRequests(false);
+  net.site_a->SetFallback([size](const demo::HttpRequest&) { return Route::Huge(size); });
+  auto fetcher = net.StartFetcher();
+  for (int i = 0; i < count; ++i) fetcher->Submit(Net::Req(A("/big/" + std::to_string(i))));
+  int ok = 0;
+  for (int i = 0; i < count; ++i) {
+    auto r = fetcher->NextResult(milliseconds(120000));
+    REQUIRE(r.has_value());
+    INFO(ErrorClassName(r->error) << " " << r->error_detail);
+    CHECK(r->ok());
+    if (r->ok() && r->body.size() == size) ++ok;
+    // Read a piece from the end, wherever the body lives.
+    auto tail = r->body.Read(size - 10, 10);
+    REQUIRE(tail.has_value());
+    CHECK(tail->size() == 10);
+  }
+  CHECK(ok == count);
+  const FetcherStats stats = fetcher->Stats();
+  CHECK(stats.peak_memory_bytes <= static_cast<int64_t>(budget));
+  CHECK(stats.spooled > 0);
+}
+
+TEST_CASE("memory stays within the budget with many concurrent large bodies", "[integration]") {
+  RunManyLarge(32, 2ull << 20, 8ull << 20);
+}
+
+TEST_CASE("memory stays bounded with 256 concurrent 8 MiB responses", "[integration][.slow]") {
+  RunManyLarge(256, 8ull << 20, 64ull << 20);
+}
+
+}  // namespace
+}  // namespace leakwatch::crawler

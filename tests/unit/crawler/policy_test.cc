@@ -1,0 +1,184 @@
+// Pure crawler policy: redirects, back-off, Retry-After, politeness, error classes.
+#include "crawler/policy.h"
+
+#include <curl/curl.h>
+
+#include <catch2/catch.hpp>
+
+#include "crawler/errors.h"
+#include "crawler/internal/url.h"
+
+namespace leakwatch::crawler {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr char kOnionA[] =
+    "http://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.onion/board/1";
+
+TEST_CASE("redirects are followed only to http(s) inside the same network", "[unit]") {
+  RedirectRules rules;
+  SECTION("relative Location on the same onion") {
+    auto d = DecideRedirect(rules, kOnionA, "../page?x=1#frag", 0);
+    CHECK(d.follow);
+    CHECK(d.target ==
+          "http://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.onion/page?x=1#frag");
+  }
+  SECTION("to another onion") {
+    auto d = DecideRedirect(rules, kOnionA, "https://bbbb.onion/x", 0);
+    CHECK(d.follow);
+  }
+  SECTION("to a clearnet host is refused") {
+    auto d = DecideRedirect(rules, kOnionA, "http://tracker.example.com/pixel", 0);
+    CHECK_FALSE(d.follow);
+    CHECK(d.refusal == ErrorClass::kRedirectRefused);
+    CHECK(d.target == "http://tracker.example.com/pixel");
+  }
+  SECTION("to file:// is refused") {
+    auto d = DecideRedirect(rules, kOnionA, "file:///etc/passwd", 0);
+    CHECK_FALSE(d.follow);
+    CHECK(d.refusal == ErrorClass::kRedirectRefused);
+    CHECK(d.reason.find("file") != std::string::npos);
+  }
+  SECTION("to ftp and gopher are refused") {
+    CHECK_FALSE(DecideRedirect(rules, kOnionA, "ftp://bbbb.onion/x", 0).follow);
+    CHECK_FALSE(DecideRedirect(rules, kOnionA, "gopher://bbbb.onion/x", 0).follow);
+  }
+  SECTION("the sixth hop is refused") {
+    CHECK(DecideRedirect(rules, kOnionA, "/a", 4).follow);
+    auto d = DecideRedirect(rules, kOnionA, "/a", 5);
+    CHECK_FALSE(d.follow);
+    CHECK(d.refusal == ErrorClass::kTooManyRedirects);
+  }
+  SECTION("the login page means the session expired") {
+    rules.login_pattern = "/login";
+    auto d = DecideRedirect(rules, kOnionA, "/login?next=/board/1", 0);
+    CHECK(d.refusal == ErrorClass::kSessionExpired);
+  }
+  SECTION("a direct source never goes to an onion") {
+    rules.direct = true;
+    CHECK(DecideRedirect(rules, "https://paste.example.org/a", "https://other.example.org/", 0)
+              .follow);
+    CHECK(DecideRedirect(rules, "https://paste.example.org/a", "http://cccc.onion/", 0).refusal ==
+          ErrorClass::kRedirectRefused);
+  }
+  SECTION("empty or garbage Location") {
+    CHECK(DecideRedirect(rules, kOnionA, "", 0).refusal == ErrorClass::kRedirectRefused);
+    CHECK_FALSE(DecideRedirect(rules, kOnionA, "http://[::1", 0).follow);
+  }
+}
+
+TEST_CASE("back-off doubles, is capped, jittered and honours Retry-After", "[unit]") {
+  const util::TimePoint now = util::FromUnixSeconds(1'800'000'000);
+  BackoffRules rules;
+  rules.base = seconds(60);
+  rules.max = seconds(3600);
+  rules.jitter = 0.0;
+  CHECK(NextRetryAt(rules, 1, now, std::nullopt, 0.5) - now == seconds(60));
+  CHECK(NextRetryAt(rules, 2, now, std::nullopt, 0.5) - now == seconds(120));
+  CHECK(NextRetryAt(rules, 4, now, std::nullopt, 0.5) - now == seconds(480));
+  CHECK(NextRetryAt(rules, 40, now, std::nullopt, 0.5) - now == seconds(3600));
+  CHECK(NextRetryAt(rules, 1, now, seconds(900), 0.5) - now == seconds(900));
+  CHECK(NextRetryAt(rules, 1, now, seconds(99999999), 0.5) - now == seconds(3600));
+  rules.jitter = 0.2;
+  const auto low = NextRetryAt(rules, 3, now, std::nullopt, 0.0) - now;
+  const auto high = NextRetryAt(rules, 3, now, std::nullopt, 0.999) - now;
+  CHECK(low >= seconds(191));
+  CHECK(low <= seconds(193));
+  CHECK(high >= seconds(287));
+  CHECK(high <= seconds(288));
+}
+
+TEST_CASE("Retry-After: seconds, HTTP dates, garbage", "[unit]") {
+  const util::TimePoint now =
+      util::FromUnixSeconds(1'445'412'480);  // Wed, 21 Oct 2015 07:28:00 GMT
+  CHECK(ParseRetryAfter("120", now) == seconds(120));
+  CHECK(ParseRetryAfter(" 7 \r", now) == seconds(7));
+  CHECK(ParseRetryAfter("-5", now) == seconds(0));
+  CHECK(ParseRetryAfter("Wed, 21 Oct 2015 07:30:00 GMT", now) == seconds(120));
+  CHECK(ParseRetryAfter("Wed, 21 Oct 2015 07:00:00 GMT", now) == seconds(0));
+  CHECK_FALSE(ParseRetryAfter("soon", now).has_value());
+  CHECK_FALSE(ParseRetryAfter("", now).has_value());
+}
+
+TEST_CASE("politeness: per-host slots and minimum delay", "[unit]") {
+  HostPoliteness p;
+  const util::TimePoint t0 = util::FromUnixSeconds(1'800'000'000);
+  const milliseconds delay(1000);
+  CHECK(p.CanStart("a.onion", t0, 2, delay));
+  p.Started("a.onion", t0);
+  CHECK_FALSE(p.CanStart("a.onion", t0 + milliseconds(999), 2, delay));
+  CHECK(p.EarliestStart("a.onion", t0, delay) == t0 + delay);
+  CHECK(p.CanStart("a.onion", t0 + milliseconds(1000), 2, delay));
+  CHECK(p.CanStart("b.onion", t0, 2, delay));
+  p.Started("a.onion", t0 + delay);
+  CHECK(p.Active("a.onion") == 2);
+  CHECK_FALSE(p.CanStart("a.onion", t0 + seconds(10), 2, delay));  // both slots busy
+  p.Finished("a.onion");
+  CHECK(p.CanStart("a.onion", t0 + seconds(10), 2, delay));
+  p.Finished("unknown.onion");  // harmless
+}
+
+TEST_CASE("SOCKS replies and curl outcomes map to named classes", "[unit]") {
+  CHECK(FromSocksReply(0x01) == ErrorClass::kSocksGeneralFailure);
+  CHECK(FromSocksReply(0x04) == ErrorClass::kSocksHostUnreachable);
+  CHECK(FromSocksReply(0x06) == ErrorClass::kSocksTtlExpired);
+  CHECK(FromSocksReply(0xF0) == ErrorClass::kOnionDescriptorNotFound);
+  CHECK(FromSocksReply(0xF2) == ErrorClass::kOnionIntroFailed);
+  CHECK(FromSocksReply(0xF7) == ErrorClass::kOnionIntroTimedOut);
+  CHECK(FromSocksReply(0x42) == ErrorClass::kSocksUnknownReply);
+  CHECK(ErrorClassName(ErrorClass::kOnionIntroFailed) == "onion_intro_failed");
+  CHECK(ErrorClassName(ErrorClass::kTorDown) == "tor_down");
+
+  CHECK(ParseSocksReplyFromCurlError("Can't complete SOCKS5 connection to x.onion. (242)") == 0xF2);
+  CHECK_FALSE(ParseSocksReplyFromCurlError("Can't complete SOCKS5 connection to x.onion. (999)"));
+  CHECK_FALSE(ParseSocksReplyFromCurlError("Can't complete SOCKS5 connection to x.onion. ()"));
+  CHECK_FALSE(ParseSocksReplyFromCurlError("Failed to connect"));
+
+  CurlOutcome o;
+  o.curl_code = CURLE_COULDNT_CONNECT;  // the proxy is not there
+  CHECK(ClassifyCurl(o) == ErrorClass::kTorDown);
+  o.direct = true;
+  CHECK(ClassifyCurl(o) == ErrorClass::kNetwork);
+  o = CurlOutcome{};
+  o.curl_code = CURLE_PROXY;
+  o.proxy_code = CURLPX_REPLY_UNASSIGNED;
+  o.error_buffer = "Can't complete SOCKS5 connection to x.onion. (243)";
+  CHECK(ClassifyCurl(o) == ErrorClass::kOnionRendezvousFailed);
+  o = CurlOutcome{};
+  o.curl_code = CURLE_OPERATION_TIMEDOUT;
+  o.error_buffer = "Operation too slow. Less than 1024 bytes/sec transferred the last 1 seconds";
+  CHECK(ClassifyCurl(o) == ErrorClass::kTooSlow);
+  o.error_buffer = "Operation timed out after 1000 milliseconds";
+  CHECK(ClassifyCurl(o) == ErrorClass::kTimeout);
+  o.aborted_too_large = true;
+  CHECK(ClassifyCurl(o) == ErrorClass::kTooLarge);
+
+  CHECK(FromHttpStatus(200) == ErrorClass::kNone);
+  CHECK(FromHttpStatus(304) == ErrorClass::kNone);
+  CHECK(FromHttpStatus(404) == ErrorClass::kHttpNotFound);
+  CHECK(FromHttpStatus(410) == ErrorClass::kHttpNotFound);
+  CHECK(FromHttpStatus(429) == ErrorClass::kHttpRateLimited);
+  CHECK(FromHttpStatus(503) == ErrorClass::kHttpServerError);
+  CHECK(RetryFor(ErrorClass::kHttpNotFound) == Retry::kNo);
+  CHECK(RetryFor(ErrorClass::kTooLarge) == Retry::kNo);
+  CHECK(RetryFor(ErrorClass::kSocksTtlExpired) == Retry::kLater);
+  CHECK(RetryFor(ErrorClass::kSocksHostUnreachable) == Retry::kLater);
+  CHECK(RetryFor(ErrorClass::kTorDown) == Retry::kNotSource);
+}
+
+TEST_CASE("URL normalisation for the frontier", "[unit]") {
+  using detail::NormalizeUrl;
+  CHECK(*NormalizeUrl("HTTP://ExAmple.ONION:80/a/./b/../c?q=1#top") ==
+        "http://example.onion/a/c?q=1");
+  CHECK(*NormalizeUrl("https://x.onion:443/") == "https://x.onion/");
+  CHECK(*NormalizeUrl("http://x.onion:8080/p") == "http://x.onion:8080/p");
+  CHECK_FALSE(NormalizeUrl("file:///etc/passwd").has_value());
+  CHECK_FALSE(NormalizeUrl("not a url").has_value());
+  CHECK(detail::IsOnionHost("abc.ONION"));
+  CHECK_FALSE(detail::IsOnionHost("onion.example.com"));
+}
+
+}  // namespace
+}  // namespace leakwatch::crawler
