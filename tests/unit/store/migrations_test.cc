@@ -287,3 +287,23 @@ TEST_CASE("Open and CheckFile name the path for a directory or a missing file", 
 
 }  // namespace
 }  // namespace leakwatch::store
+
+namespace leakwatch::store {
+namespace {
+
+TEST_CASE("CheckFile reports on a live WAL database while a Store has it open", "[unit]") {
+  testing::TempDir dir;
+  auto clock = testing_util::MakeClock();
+  const fs::path path = dir / "lw.db";
+  auto store = Store::Open(path, clock);
+  REQUIRE(store.has_value());
+  REQUIRE(store->sources().Upsert("s", "generic").has_value());
+  auto report = Store::CheckFile(path);
+  REQUIRE(report.has_value());
+  CHECK(report->ok());
+  CHECK(report->schema_version == kLatestSchemaVersion);
+  CHECK(report->path == path);
+}
+
+}  // namespace
+}  // namespace leakwatch::store
