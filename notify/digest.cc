@@ -1,0 +1,310 @@
+#include "notify/internal/digest.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "notify/internal/json_form.h"
+#include "util/clock.h"
+
+namespace leakwatch::notify::detail {
+namespace {
+
+using store::SightingKind;
+
+// Kinds from worst (the dataset itself is out) to mildest (a name was mentioned).
+constexpr std::array<SightingKind, 5> kKindsBySeverity = {
+    SightingKind::kExact, SightingKind::kRecords, SightingKind::kPartial, SightingKind::kImage,
+    SightingKind::kMention};
+
+int SeverityRank(SightingKind kind) {
+  for (size_t i = 0; i < kKindsBySeverity.size(); ++i) {
+    if (kKindsBySeverity[i] == kind) return static_cast<int>(i);
+  }
+  return static_cast<int>(kKindsBySeverity.size());
+}
+
+std::string FormatScore(const store::Sighting& s) {
+  switch (s.kind) {
+    case SightingKind::kRecords:
+      return fmt::format("{:.0f} rec", s.score);
+    case SightingKind::kMention:
+      return "-";
+    default:
+      return fmt::format("{:.2f}", s.score);
+  }
+}
+
+// "1 exact, 2 mention", worst kind first.
+std::string KindBreakdown(const Digest& digest) {
+  std::string out;
+  for (SightingKind kind : kKindsBySeverity) {
+    const auto n = std::count_if(digest.sightings.begin(), digest.sightings.end(),
+                                 [kind](const store::Sighting& s) { return s.kind == kind; });
+    if (n == 0) continue;
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{} {}", n, store::SightingKindName(kind));
+  }
+  return out;
+}
+
+// Length in bytes of the UTF-8 sequence starting at text[i], or 0 when invalid.
+size_t Utf8SequenceLength(std::string_view text, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  size_t len = 0;
+  if (lead < 0x80) return 1;
+  if (lead >= 0xC2 && lead <= 0xDF)
+    len = 2;
+  else if (lead >= 0xE0 && lead <= 0xEF)
+    len = 3;
+  else if (lead >= 0xF0 && lead <= 0xF4)
+    len = 4;
+  else
+    return 0;
+  if (i + len > text.size()) return 0;
+  for (size_t k = 1; k < len; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+  }
+  // Overlong 3/4-byte forms, surrogates and > U+10FFFF.
+  if (lead == 0xE0 && byte(i + 1) < 0xA0) return 0;
+  if (lead == 0xED && byte(i + 1) > 0x9F) return 0;
+  if (lead == 0xF0 && byte(i + 1) < 0x90) return 0;
+  if (lead == 0xF4 && byte(i + 1) > 0x8F) return 0;
+  return len;
+}
+
+// C1 controls and the bidirectional overrides that can disguise a URL.
+bool IsDangerousMultibyte(std::string_view seq) {
+  if (seq.size() == 2 && static_cast<unsigned char>(seq[0]) == 0xC2 &&
+      static_cast<unsigned char>(seq[1]) < 0xA0) {
+    return true;  // U+0080..U+009F
+  }
+  if (seq.size() == 3 && static_cast<unsigned char>(seq[0]) == 0xE2) {
+    const auto b1 = static_cast<unsigned char>(seq[1]);
+    const auto b2 = static_cast<unsigned char>(seq[2]);
+    if (b1 == 0x80 && b2 >= 0xAA && b2 <= 0xAE) return true;  // U+202A..U+202E
+    if (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9) return true;  // U+2066..U+2069
+  }
+  return false;
+}
+
+}  // namespace
+
+Digest MakeTestDigest(std::string channel, int64_t now) {
+  Digest digest;
+  digest.channel = std::move(channel);
+  digest.generated_at = now;
+  digest.is_test = true;
+  store::Sighting s;
+  s.id = 0;
+  s.source = "leakwatch-test";
+  s.url = "http://example.invalid/leakwatch-test-message";
+  s.sha256 = std::string(64, '0');
+  s.kind = SightingKind::kMention;
+  s.score = 0;
+  s.snippet = "This is a test message from `leakwatch notify test`; no data was found.";
+  s.first_seen = now;
+  s.last_seen = now;
+  digest.sightings.push_back(std::move(s));
+  return digest;
+}
+
+std::string WorstKind(const Digest& digest) {
+  int best = static_cast<int>(kKindsBySeverity.size());
+  for (const store::Sighting& s : digest.sightings) best = std::min(best, SeverityRank(s.kind));
+  if (best >= static_cast<int>(kKindsBySeverity.size())) return "";
+  return std::string(store::SightingKindName(kKindsBySeverity[static_cast<size_t>(best)]));
+}
+
+double MaxScore(const Digest& digest) {
+  double max = 0;
+  for (const store::Sighting& s : digest.sightings) max = std::max(max, s.score);
+  return max;
+}
+
+std::string Subject(const Digest& digest) {
+  if (digest.is_test) {
+    return HeaderSafe(fmt::format("[leakwatch] test message for channel {}", digest.channel));
+  }
+  const size_t n = digest.sightings.size();
+  const bool only_mentions =
+      std::all_of(digest.sightings.begin(), digest.sightings.end(),
+                  [](const store::Sighting& s) { return s.kind == SightingKind::kMention; });
+  if (only_mentions) {
+    return fmt::format("[leakwatch] {} new watch-list mention{}", n, n == 1 ? "" : "s");
+  }
+  return fmt::format("[leakwatch] ALERT: {} new sighting{} of the dataset ({})", n,
+                     n == 1 ? "" : "s", KindBreakdown(digest));
+}
+
+std::string FormatShortTime(int64_t unix_seconds) {
+  const auto secs = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02} UTC", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min);
+}
+
+std::string CleanText(std::string_view text, size_t max_chars) {
+  std::string out;
+  out.reserve(std::min(text.size(), max_chars) + 3);
+  size_t i = 0;
+  while (i < text.size()) {
+    if (out.size() >= max_chars) {
+      out += "...";
+      break;
+    }
+    const size_t len = Utf8SequenceLength(text, i);
+    if (len == 0) {
+      out += '?';
+      ++i;
+      continue;
+    }
+    const std::string_view seq = text.substr(i, len);
+    if (len == 1) {
+      const auto c = static_cast<unsigned char>(seq[0]);
+      out += (c < 0x20 || c == 0x7F) ? (c == '\t' || c == '\n' || c == '\r' ? ' ' : '?')
+                                     : static_cast<char>(c);
+    } else if (IsDangerousMultibyte(seq)) {
+      out += '?';
+    } else {
+      out += seq;
+    }
+    i += len;
+  }
+  return out;
+}
+
+std::string HeaderSafe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c >= 0x7F) continue;  // CR, LF, controls and non-ASCII never reach a header
+    out += ch;
+  }
+  return out;
+}
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string RenderText(const Digest& digest, const Limits& limits) {
+  const size_t cap = limits.max_field_chars;
+  std::string out;
+  if (digest.is_test) {
+    out += fmt::format(
+        "This is a test message from leakwatch for channel \"{}\".\n"
+        "If you can read it, alerts will reach you here. The row below is made up.\n\n",
+        CleanText(digest.channel, cap));
+  } else {
+    out += fmt::format("leakwatch recorded {} new sighting{} ({}) for channel \"{}\".\n\n",
+                       digest.sightings.size(), digest.sightings.size() == 1 ? "" : "s",
+                       KindBreakdown(digest), CleanText(digest.channel, cap));
+  }
+  for (const store::Sighting& s : digest.sightings) {
+    out += fmt::format("#{}  {}  score {}  source {}  first seen {}\n", s.id,
+                       store::SightingKindName(s.kind), FormatScore(s), CleanText(s.source, cap),
+                       FormatShortTime(s.first_seen));
+    out += fmt::format("    URL: {}\n", CleanText(s.url, cap));
+    if (!s.member_path.empty()) {
+      out += fmt::format("    member: {}\n", CleanText(s.member_path, cap));
+    }
+    if (s.snippet.has_value()) out += fmt::format("    snippet: {}\n", CleanText(*s.snippet, cap));
+    out += "\n";
+  }
+  out += fmt::format(
+      "Generated {}. Triage with `leakwatch sightings --unacked`, details with\n"
+      "`leakwatch sightings show ID`, mark done with `leakwatch sightings ack ID`.\n"
+      "URLs are shown as text on purpose: they point at hostile sites.\n",
+      FormatShortTime(digest.generated_at));
+  return out;
+}
+
+std::string RenderHtml(const Digest& digest, const Limits& limits) {
+  const size_t cap = limits.max_field_chars;
+  const auto esc = [cap](std::string_view v) { return HtmlEscape(CleanText(v, cap)); };
+  std::string out = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" +
+                    HtmlEscape(Subject(digest)) +
+                    "</title></head>\n<body style=\"font-family:sans-serif\">\n";
+  if (digest.is_test) {
+    out += "<p>This is a <b>test message</b> from leakwatch for channel &quot;" +
+           esc(digest.channel) + "&quot;. The row below is made up.</p>\n";
+  } else {
+    out += fmt::format(
+        "<p>leakwatch recorded <b>{}</b> new sighting{} ({}) for channel "
+        "&quot;{}&quot;.</p>\n",
+        digest.sightings.size(), digest.sightings.size() == 1 ? "" : "s",
+        HtmlEscape(KindBreakdown(digest)), esc(digest.channel));
+  }
+  out +=
+      "<table border=\"1\" cellpadding=\"4\" cellspacing=\"0\" "
+      "style=\"border-collapse:collapse\">\n"
+      "<tr><th>ID</th><th>Kind</th><th>Score</th><th>Source</th><th>URL</th>"
+      "<th>First seen</th></tr>\n";
+  for (const store::Sighting& s : digest.sightings) {
+    std::string url_cell = "<code>" + esc(s.url) + "</code>";
+    if (!s.member_path.empty()) url_cell += "<br>member: <code>" + esc(s.member_path) + "</code>";
+    if (s.snippet.has_value()) url_cell += "<br><i>" + esc(*s.snippet) + "</i>";
+    out +=
+        fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                    s.id, store::SightingKindName(s.kind), HtmlEscape(FormatScore(s)),
+                    esc(s.source), url_cell, FormatShortTime(s.first_seen));
+  }
+  out += fmt::format(
+      "</table>\n<p>Generated {}. Triage with <code>leakwatch sightings --unacked</code>. "
+      "URLs are shown as text, not links, on purpose: they point at hostile sites.</p>\n"
+      "</body></html>\n",
+      FormatShortTime(digest.generated_at));
+  return out;
+}
+
+std::string RenderJson(const Digest& digest) {
+  using nlohmann::json;
+  try {
+    json sightings = json::array();
+    for (const store::Sighting& s : digest.sightings) sightings.push_back(SightingJsonValue(s));
+    json body = json::object();
+    body["version"] = kJsonVersion;
+    body["type"] = digest.is_test ? "test" : "sightings";
+    body["channel"] = digest.channel;
+    body["generated_at"] = util::FormatRfc3339(util::FromUnixSeconds(digest.generated_at));
+    body["count"] = digest.sightings.size();
+    body["worst_kind"] = WorstKind(digest);
+    body["max_score"] = MaxScore(digest);
+    body["sightings"] = std::move(sightings);
+    return DumpJson(body, -1);
+  } catch (const std::exception&) {
+    return "{}";  // allocation failure only
+  }
+}
+
+}  // namespace leakwatch::notify::detail

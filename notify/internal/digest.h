@@ -1,0 +1,60 @@
+// notify/internal/digest: what one delivery carries (the sightings of one channel)
+// and its renderings: mail subject, plain text, HTML and the JSON body of webhooks
+// and exec hooks (schema in docs/notify.md, version kJsonVersion).
+//
+// Everything from a sighting except its kind and numbers is attacker controlled
+// (URLs, member paths, snippets, even source-supplied text): HTML output escapes it,
+// text output replaces control characters, and the subject is built from counts and
+// kind names only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "notify/notify.h"
+#include "store/sightings.h"
+
+namespace leakwatch::notify::detail {
+
+inline constexpr int kJsonVersion = 1;
+
+struct Digest {
+  std::string channel;                     // the channel's name
+  std::vector<store::Sighting> sightings;  // newest first is not required; rendered as given
+  int64_t generated_at = 0;                // Unix seconds
+  bool is_test = false;                    // `leakwatch notify test`
+};
+
+// A digest with one made-up sighting, for `notify test`.
+Digest MakeTestDigest(std::string channel, int64_t now);
+
+// "[leakwatch] 3 new sightings: 1 exact, 2 mention (max score 1.00)". ASCII only.
+std::string Subject(const Digest& digest);
+
+// The plain-text body (UTF-8, control characters replaced, long fields cut).
+std::string RenderText(const Digest& digest, const Limits& limits);
+
+// A complete HTML document with a table of the sightings; every value escaped.
+std::string RenderHtml(const Digest& digest, const Limits& limits);
+
+// The webhook / exec hook JSON body (documented in docs/notify.md).
+std::string RenderJson(const Digest& digest);
+
+// The worst kind in the digest and the highest score (for env vars and subjects).
+std::string WorstKind(const Digest& digest);
+double MaxScore(const Digest& digest);
+
+// Escapes & < > " ' for HTML text and attribute values.
+std::string HtmlEscape(std::string_view text);
+// Replaces C0 controls, DEL and invalid UTF-8 with U+FFFD-free '?' and cuts to
+// `max_chars` bytes (at a character boundary) with a trailing "...".
+std::string CleanText(std::string_view text, size_t max_chars);
+// For mail headers: removes CR, LF and every other control character.
+std::string HeaderSafe(std::string_view text);
+
+// "2026-11-27 07:51 UTC".
+std::string FormatShortTime(int64_t unix_seconds);
+
+}  // namespace leakwatch::notify::detail
