@@ -20,6 +20,9 @@ constexpr const char* kSelectDue =
 constexpr const char* kGet = "SELECT " LW_OUTBOX_COLUMNS " FROM outbox WHERE id = ?1";
 constexpr const char* kListForSighting =
     "SELECT " LW_OUTBOX_COLUMNS " FROM outbox WHERE sighting_id = ?1 ORDER BY channel";
+constexpr const char* kList = "SELECT " LW_OUTBOX_COLUMNS
+                              " FROM outbox WHERE (?1 IS NULL OR state = ?1) "
+                              "ORDER BY id DESC LIMIT ?2";
 #undef LW_OUTBOX_COLUMNS
 constexpr const char* kLease = "UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1";
 constexpr const char* kMarkSent =
@@ -152,6 +155,18 @@ Result<OutboxMessage> OutboxRepository::Get(int64_t id) {
 Result<std::vector<OutboxMessage>> OutboxRepository::ListForSighting(int64_t sighting_id) {
   LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kListForSighting));
   st->BindAll(sighting_id);
+  return ReadAll(st);
+}
+
+Result<std::vector<OutboxMessage>> OutboxRepository::List(std::optional<OutboxState> state,
+                                                          int64_t limit) {
+  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kList));
+  if (state) {
+    st->Bind(1, OutboxStateName(*state));
+  } else {
+    st->Bind(1, std::nullopt);
+  }
+  st->Bind(2, limit > 0 ? limit : int64_t{-1});
   return ReadAll(st);
 }
 

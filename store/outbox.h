@@ -81,6 +81,8 @@ class OutboxRepository {
   Result<OutboxMessage> Get(int64_t id);
   // All messages of a sighting, by channel.
   Result<std::vector<OutboxMessage>> ListForSighting(int64_t sighting_id);
+  // Newest first (by id), optionally only one state, at most `limit` (<= 0: all).
+  Result<std::vector<OutboxMessage>> List(std::optional<OutboxState> state, int64_t limit);
   // Per channel, ordered by channel (for `notify status`).
   Result<std::vector<OutboxChannelCounts>> CountsByChannel();
 

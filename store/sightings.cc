@@ -1,6 +1,7 @@
 #include "store/sightings.h"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "store/internal/core.h"
 
@@ -28,6 +29,11 @@ constexpr const char* kQuery =
 #undef LW_SIGHTING_COLUMNS
 constexpr const char* kAck =
     "UPDATE sightings SET acked_at = ?2, acked_by = ?3, ack_note = ?4 WHERE id = ?1";
+constexpr const char* kCountBySource =
+    "SELECT source, count(*) FROM sightings GROUP BY source ORDER BY source";
+constexpr const char* kCountByDay =
+    "SELECT strftime('%Y-%m-%d', first_seen, 'unixepoch') AS day, count(*) FROM sightings "
+    "WHERE (?1 IS NULL OR first_seen >= ?1) GROUP BY day ORDER BY day DESC";
 constexpr const char* kCountByKind =
     "SELECT kind, count(*) FROM sightings GROUP BY kind ORDER BY kind";
 
@@ -59,6 +65,9 @@ Status Validate(const NewSighting& s) {
   if (s.url.empty()) return Status::InvalidArgument("sighting without a URL");
   if (s.sha256.empty()) return Status::InvalidArgument("sighting without a sha256: " + s.url);
   if (!std::isfinite(s.score)) return Status::InvalidArgument("sighting score is not finite");
+  if (!nlohmann::json::accept(s.dataset_refs)) {
+    return Status::InvalidArgument("sighting dataset_refs is not JSON: " + s.url);
+  }
   return Status::Ok();
 }
 
@@ -69,16 +78,18 @@ Result<SightingUpsert> SightingRepository::Upsert(const NewSighting& s) {
   const int64_t seen_at = s.seen_at.value_or(core_.Now());
   SightingUpsert result;
   const Status tx = core_.InTransaction([&]() -> Status {
+    std::optional<int64_t> existing;
     {
       LW_ASSIGN_OR_RETURN(auto find, core_.Prepare(kFindSame));
       LW_ASSIGN_OR_RETURN(bool found,
                           find->BindAll(std::string_view(s.url), std::string_view(s.member_path),
                                         std::string_view(s.sha256), SightingKindName(s.kind))
                               .Step());
-      if (found) {
-        result = SightingUpsert{find->ColumnInt(0), false};
-        return core_.Execute(kTouch, result.id, seen_at);
-      }
+      if (found) existing = find->ColumnInt(0);
+    }
+    if (existing) {
+      result = SightingUpsert{*existing, false};
+      return core_.Execute(kTouch, *existing, seen_at);
     }
     LW_ASSIGN_OR_RETURN(auto insert, core_.Prepare(kInsert));
     LW_RETURN_IF_ERROR(insert
@@ -144,6 +155,31 @@ Result<std::vector<std::pair<SightingKind, int64_t>>> SightingRepository::CountB
     counts.emplace_back(kind, st->ColumnInt(1));
   }
   return counts;
+}
+
+namespace {
+
+Result<std::vector<SightingCount>> ReadCounts(detail::ScopedStatement& st) {
+  std::vector<SightingCount> counts;
+  for (;;) {
+    LW_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    counts.push_back(SightingCount{st->ColumnText(0), st->ColumnInt(1)});
+  }
+  return counts;
+}
+
+}  // namespace
+
+Result<std::vector<SightingCount>> SightingRepository::CountBySource() {
+  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kCountBySource));
+  return ReadCounts(st);
+}
+
+Result<std::vector<SightingCount>> SightingRepository::CountByDay(std::optional<int64_t> since) {
+  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kCountByDay));
+  st->BindAll(since);
+  return ReadCounts(st);
 }
 
 }  // namespace leakwatch::store

@@ -50,6 +50,12 @@ struct Sighting : NewSighting {
   std::optional<std::string> ack_note;
 };
 
+// One group of a summary: a source name or a UTC day ("2026-11-27").
+struct SightingCount {
+  std::string key;
+  int64_t count = 0;
+};
+
 struct SightingUpsert {
   int64_t id = 0;
   bool is_new = false;  // false: an existing sighting's last_seen moved
@@ -76,7 +82,8 @@ class SightingRepository {
 
   // Applies the upsert rule above. To enqueue notifications atomically with the
   // insert use Store::RecordSighting instead.
-  // InvalidArgument for an empty url or sha256.
+  // InvalidArgument for an empty url or sha256, a non-finite score, or dataset_refs
+  // that is not JSON.
   Result<SightingUpsert> Upsert(const NewSighting& sighting);
   // NotFound for an unknown id.
   Result<Sighting> Get(int64_t id);
@@ -85,6 +92,11 @@ class SightingRepository {
   Status Ack(int64_t id, std::string_view by, std::optional<std::string> note);
   // Per-kind counts, for `sightings summary`.
   Result<std::vector<std::pair<SightingKind, int64_t>>> CountByKind();
+  // Per source name, ordered by name.
+  Result<std::vector<SightingCount>> CountBySource();
+  // Per UTC day of first_seen, newest day first, only days with sightings, optionally
+  // from `since` on.
+  Result<std::vector<SightingCount>> CountByDay(std::optional<int64_t> since = std::nullopt);
 
  private:
   detail::StoreCore& core_;

@@ -115,6 +115,15 @@ TEST_CASE("outbox delivery: claim leases, sent is final, failures back off", "[u
   clock.Advance(seconds(kDefaultOutboxLeaseSeconds));
   CHECK(outbox.ClaimDue(10, "webhook:0")->size() == 2);
 
+  auto given_up = outbox.List(OutboxState::kFailed, 10).value();
+  REQUIRE(given_up.size() == 1);
+  CHECK(given_up[0].id == email[1].id);
+  CHECK(given_up[0].last_error == "gave up after 1 attempt");
+  auto all = outbox.List(std::nullopt, 0).value();
+  REQUIRE(all.size() == 4);
+  CHECK(all[0].id > all[3].id);  // newest first
+  CHECK(outbox.List(std::nullopt, 3)->size() == 3);
+
   auto counts = outbox.CountsByChannel().value();
   REQUIRE(counts.size() == 2);
   CHECK(counts[0].channel == "email:0");

@@ -73,6 +73,9 @@ TEST_CASE("a sighting round-trips every field", "[unit]") {
   NewSighting no_hash = MakeSighting("http://x.onion/");
   no_hash.sha256.clear();
   CHECK(store.sightings().Upsert(no_hash).error().code() == StatusCode::kInvalidArgument);
+  NewSighting bad_refs = MakeSighting("http://x.onion/");
+  bad_refs.dataset_refs = "[\"unterminated";
+  CHECK(store.sightings().Upsert(bad_refs).error().code() == StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("the same object at the same URL moves last_seen only and anything else is new",
@@ -177,6 +180,26 @@ TEST_CASE("sighting queries filter and order newest first and ack records who an
   auto by_kind = sightings.CountByKind().value();
   CHECK(by_kind.size() == 4);
   CHECK(by_kind.front() == std::pair<SightingKind, int64_t>{SightingKind::kExact, 1});
+  auto by_source = sightings.CountBySource().value();
+  REQUIRE(by_source.size() == 2);
+  CHECK(by_source[0].key == "forum");
+  CHECK(by_source[0].count == 2);
+  CHECK(by_source[1].key == "paste");
+  CHECK(by_source[1].count == 2);
+
+  // Two more on the next UTC day.
+  clock.Advance(seconds(86400));
+  REQUIRE(sightings.Upsert(MakeSighting("s4", 'e')).has_value());
+  REQUIRE(sightings.Upsert(MakeSighting("s5", 'f')).has_value());
+  auto by_day = sightings.CountByDay().value();
+  REQUIRE(by_day.size() == 2);
+  CHECK(by_day[0].key == "2026-11-28");
+  CHECK(by_day[0].count == 2);
+  CHECK(by_day[1].key == "2026-11-27");
+  CHECK(by_day[1].count == 4);
+  auto recent_days = sightings.CountByDay(kStartTime + 86400).value();
+  REQUIRE(recent_days.size() == 1);
+  CHECK(recent_days[0].key == "2026-11-28");
 }
 
 TEST_CASE("coverage counts each dataset ref once however often it is seen", "[unit]") {
