@@ -41,6 +41,20 @@ constexpr std::array<std::string_view, 5> kSightingKinds = {"exact", "partial", 
 // ---------------------------------------------------------------------------------------
 // Problem collection.
 
+// `s` with control characters written as \uXXXX, so a message stays on one line.
+std::string Printable(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      out += fmt::format("\\u{:04X}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 struct Problem {
   uint32_t line = 0;
   uint32_t column = 0;
@@ -64,7 +78,8 @@ class Context {
     text += ": ";
     if (!key_path.empty()) text += fmt::format("{}: ", key_path);
     text += message;
-    problems_.push_back({line, column, std::move(text)});
+    // Keys and values may hold control characters; one problem stays one line.
+    problems_.push_back({line, column, Printable(text)});
   }
   void Error(const toml::source_region& where, std::string_view key_path,
              std::string_view message) {
@@ -90,17 +105,19 @@ class Context {
     return Status::InvalidArgument(std::move(message));
   }
 
-  // The raw text of line `line` (1-based), for mapping regex offsets to columns.
-  std::string_view Line(uint32_t line) const {
-    size_t start = 0;
-    for (uint32_t i = 1; i < line; ++i) {
-      const size_t nl = text_.find('\n', start);
-      if (nl == std::string_view::npos) return {};
-      start = nl + 1;
+  // The raw text of line `line` (1-based), for mapping regex offsets to columns. The
+  // line index is built on first use, so many regex errors cost one pass over the text.
+  std::string_view Line(uint32_t line) {
+    if (line_starts_.empty()) {
+      line_starts_.push_back(0);
+      for (size_t i = 0; i < text_.size(); ++i) {
+        if (text_[i] == '\n') line_starts_.push_back(i + 1);
+      }
     }
-    const size_t end = text_.find('\n', start);
-    return text_.substr(start,
-                        end == std::string_view::npos ? std::string_view::npos : end - start);
+    if (line == 0 || line > line_starts_.size()) return {};
+    const size_t start = line_starts_[line - 1];
+    const size_t end = line < line_starts_.size() ? line_starts_[line] - 1 : text_.size();
+    return text_.substr(start, end - start);
   }
 
  private:
@@ -109,6 +126,7 @@ class Context {
   const Environment& env_;
   fs::path base_dir_;
   std::vector<Problem> problems_;
+  std::vector<size_t> line_starts_;  // offsets of each line's first byte, built lazily
 };
 
 // ---------------------------------------------------------------------------------------
@@ -572,13 +590,13 @@ std::string CheckRegex(const std::string& pattern, bool ignore_case, size_t& off
   if (re.ok()) return {};
   const size_t found = re.error_arg().empty() ? std::string::npos : pattern.find(re.error_arg());
   if (found != std::string::npos) offset = found;
-  return fmt::format("invalid regex at character {}: {}", offset + 1, re.error());
+  return fmt::format("invalid regex at character {}: {}", offset + 1, Printable(re.error()));
 }
 
 // The column of character `offset` of the string value `node` when its raw text on the
 // line maps one-to-one onto the value (a literal string, or a basic string with no
 // escapes before `offset`); else the column of the value itself.
-uint32_t RegexErrorColumn(const Context& ctx, const toml::node& node, const std::string& value,
+uint32_t RegexErrorColumn(Context& ctx, const toml::node& node, const std::string& value,
                           size_t offset) {
   const toml::source_position begin = node.source().begin;
   const std::string_view line = ctx.Line(begin.line);

@@ -112,6 +112,7 @@ TEST_CASE("unknown keys are errors, with a suggestion when one is close", "[unit
   CHECK(ErrorOf("[crawl]\nper_hots = 8\n") ==
         "leakwatch.toml:2:1: crawl.per_hots: unknown key, did you mean `per_host`?");
   CHECK(ErrorOf("[crawl]\nwhatever = 1\n") == "leakwatch.toml:2:1: crawl.whatever: unknown key");
+  CHECK(ErrorOf("[crawl]\n\"a\\nb\" = 1\n") == "leakwatch.toml:2:1: crawl.a\\u000Ab: unknown key");
   CHECK(ErrorOf("[[sorces]]\nname = \"a\"\n") ==
         "leakwatch.toml:1:3: sorces: unknown key, did you mean `sources`?");
   CHECK(ErrorOf("[match.wacth]\nterms = []\n") ==
@@ -244,6 +245,17 @@ TEST_CASE("regexes are compiled at load; errors point at the bad character", "[u
                 "login_pattern = 'login[' \n") ==
         "leakwatch.toml:4:23: sources[0].login_pattern: invalid regex at character 6: missing ]: "
         "[");
+  // Last line without a newline; an escape before the error falls back to the value's column.
+  CHECK(ErrorOf("\n\n[match.watch]\nregex = ['x\\q']") ==
+        "leakwatch.toml:4:12: match.watch.regex[0]: invalid regex at character 2: invalid escape "
+        "sequence: \\q");
+  CHECK(ErrorOf("[match.watch]\nregex = [\"\\\\d\\\\q\"]\n") ==
+        "leakwatch.toml:2:10: match.watch.regex[0]: invalid regex at character 3: invalid escape "
+        "sequence: \\q");
+  // Control characters from the pattern are escaped: one problem stays one line.
+  CHECK(ErrorOf("[match.watch]\nregex = [\"\\n(\"]\n") ==
+        "leakwatch.toml:2:11: match.watch.regex[0]: invalid regex at character 1: missing ): "
+        "\\u000A(");
   const Config config =
       MustParse("[match.watch]\nregex = ['perceptics\\.com']\nterms = [\"CBP\"]\n");
   CHECK(config.match.watch.regex == std::vector<std::string>{"perceptics\\.com"});
