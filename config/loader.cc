@@ -5,14 +5,16 @@
 // closest known key as a suggestion (or, for secret-looking names, with the *_file /
 // *_env alternative). All problems are collected, sorted by position and reported
 // together, so a user fixes a file in one pass.
+#include "config/internal/loader.h"
+
 #include <fmt/format.h>
 #include <re2/re2.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
-#include <set>
 
 #include "config/config.h"
 #include "config/internal/values.h"
@@ -69,6 +71,22 @@ class Context {
 
   const Environment& env() const { return env_; }
   const fs::path& base_dir() const { return base_dir_; }
+
+  // Test hook: when set, every key path the schema asks for is appended, with array
+  // indices written "[]".
+  void set_key_log(std::vector<std::string>* log) { key_log_ = log; }
+  void LogKey(std::string_view key_path) {
+    if (key_log_ == nullptr) return;
+    std::string normalized;
+    bool in_index = false;
+    for (const char c : key_path) {
+      if (c == '[') in_index = true;
+      if (in_index && c != '[' && c != ']') continue;
+      if (c == ']') in_index = false;
+      normalized += c;
+    }
+    key_log_->push_back(std::move(normalized));
+  }
 
   // Records "file:line:col: key_path: message" (without line:col when the position is
   // unknown, as for tables toml++ created implicitly).
@@ -127,6 +145,7 @@ class Context {
   fs::path base_dir_;
   std::vector<Problem> problems_;
   std::vector<size_t> line_starts_;  // offsets of each line's first byte, built lazily
+  std::vector<std::string>* key_log_ = nullptr;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -241,6 +260,7 @@ class TableReader {
   // The node for `key`, or nullptr; either way `key` becomes a known key.
   const toml::node* Find(std::string_view key) {
     known_.emplace_back(key);
+    ctx_.LogKey(KeyPath(key));
     return table_.get(key);
   }
 
@@ -1115,9 +1135,11 @@ void ReadConfig(Context& ctx, const toml::table& document, Config& config) {
 }
 
 Result<Config> ParseWithBase(std::string_view toml_text, std::string_view file_name,
-                             const Environment& env, const fs::path& base_dir) {
+                             const Environment& env, const fs::path& base_dir,
+                             std::vector<std::string>* key_log = nullptr) {
   Config config = DefaultConfig(env);
   Context ctx(file_name, toml_text, env, base_dir);
+  ctx.set_key_log(key_log);
   try {
     const toml::table document = toml::parse(toml_text, file_name);
     ReadConfig(ctx, document, config);
@@ -1133,6 +1155,18 @@ Result<Config> ParseWithBase(std::string_view toml_text, std::string_view file_n
 }
 
 }  // namespace
+
+namespace detail {
+
+std::vector<std::string> SchemaKeysForTesting(std::string_view toml_text) {
+  std::vector<std::string> keys;
+  (void)ParseWithBase(toml_text, "schema.toml", Environment::FromMap({}), fs::path(), &keys);
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
+}  // namespace detail
 
 Config DefaultConfig(const Environment& env) {
   Config config;

@@ -4,8 +4,12 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 
+#include "config/internal/loader.h"
 #include "tests/support/temp_dir.h"
 
 namespace leakwatch::config {
@@ -90,6 +94,46 @@ TEST_CASE("the example's commented-out blocks are valid too", "[unit]") {
   REQUIRE(config.notify.webhook.size() == 1);
   REQUIRE(config.notify.exec.size() == 1);
   CHECK(config.notify.exec[0].command.size() == 3);
+}
+
+// Key paths the example documents, as "table.key", from active and commented-out
+// lines alike ("# db = ..." documents store.db).
+std::set<std::string> DocumentedKeys(std::string_view text) {
+  static const std::regex kTable(R"(^\[\[?([a-z_.]+)\]\]?\s*$)");
+  static const std::regex kKey(R"(^([a-z_]+) = )");
+  std::set<std::string> documented;
+  std::string table;
+  std::istringstream in{std::string(text)};
+  for (std::string line; std::getline(in, line);) {
+    while (line.starts_with("# ")) line.erase(0, 2);
+    std::smatch m;
+    if (std::regex_search(line, m, kTable)) {
+      table = m[1];
+      for (size_t dot = table.find('.'); dot != std::string::npos; dot = table.find('.', dot + 1)) {
+        documented.insert(table.substr(0, dot));  // "notify" for [[notify.email]]
+      }
+      documented.insert(table);
+    } else if (std::regex_search(line, m, kKey)) {
+      documented.insert(table.empty() ? std::string(m[1]) : table + "." + std::string(m[1]));
+    }
+  }
+  return documented;
+}
+
+TEST_CASE("the example documents every key the loader knows", "[unit]") {
+  const std::set<std::string> documented = DocumentedKeys(StarterConfigText());
+  const std::vector<std::string> known =
+      detail::SchemaKeysForTesting(UncommentExamples(StarterConfigText()));
+  REQUIRE(known.size() > 90);  // the schema was read, arrays of tables included
+  for (std::string key : known) {
+    key = std::regex_replace(key, std::regex(R"(\[\])"), "");
+    // The settings every channel shares are documented once, on the email example.
+    key = std::regex_replace(
+        key, std::regex(R"(^notify\.(webhook|exec)\.(name|immediate|min_score|kinds)$)"),
+        "notify.email.$2");
+    INFO(key);
+    CHECK(documented.count(key) == 1);
+  }
 }
 
 TEST_CASE("an empty file gives the defaults", "[unit]") {
