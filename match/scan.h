@@ -1,0 +1,50 @@
+// match/scan: the library entry point behind `leakwatch scan`: matches files,
+// directories (recursively; symlinks not followed) and "-" (stdin), expanding
+// archives on the way (match/archive.h), and reports every finding and anomaly to a
+// sink as it is produced.
+//
+// Thread safety: Scan runs on the calling thread; the sink is called from it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "match/archive.h"
+#include "match/finding.h"
+#include "match/matcher.h"
+#include "util/status.h"
+
+namespace leakwatch::match {
+
+struct ScanOptions {
+  ArchiveLimits limits;
+  MatchOptions match;
+  int stdin_fd = 0;  // what "-" reads
+};
+
+class ScanSink {
+ public:
+  virtual ~ScanSink() = default;
+  virtual void OnFinding(const Finding& finding) = 0;
+  virtual void OnAnomaly(const Anomaly& anomaly) = 0;
+  // A path that could not be scanned at all (missing, unreadable).
+  virtual void OnError(const std::string& path, const Status& status) = 0;
+};
+
+struct ScanSummary {
+  uint64_t objects = 0;  // top-level objects and archive members matched
+  uint64_t bytes = 0;    // bytes of top-level objects read
+  uint64_t findings = 0;
+  uint64_t anomalies = 0;
+  uint64_t errors = 0;
+};
+
+ScanSummary Scan(const Matcher& matcher, const std::vector<std::string>& paths,
+                 const ScanOptions& options, ScanSink& sink);
+
+// grep-style exit status for a finished scan: 0 when anything matched, else 2 when a
+// path could not be scanned, else 1. Anomalies alone do not count as matches.
+int ScanExitCode(const ScanSummary& summary);
+
+}  // namespace leakwatch::match
