@@ -126,19 +126,25 @@ struct TorConfig {
 
 // [crawl]: global fetch limits; sources may override per_host and min_delay.
 struct CrawlConfig {
-  int concurrency = 64;                        // 1..1024 transfers at once
-  int per_host = 4;                            // 1..64 transfers per host
-  Milliseconds min_delay{1000};                // 0..1h between requests to one host
-  Milliseconds max_duration{12 * 60 * 1000};   // 1s..7d per crawl run
-  int64_t max_pages = 0;                       // pages per run, 0 = unlimited
-  Milliseconds connect_timeout{60 * 1000};     // 1s..10m (onion circuits are slow)
-  Milliseconds total_timeout{10 * 60 * 1000};  // 1s..24h per transfer
-  uint64_t low_speed_limit = 1024;             // bytes/s, 0 disables the check
-  Milliseconds low_speed_time{60 * 1000};      // 1s..1h below the limit -> abort
-  uint64_t page_max_bytes = 8 * kMiB;          // cap for pages (HTML, text)
-  uint64_t file_max_bytes = 1 * kGiB;          // cap for files and attachments
-  uint64_t spool_threshold = 8 * kMiB;         // bodies above this go to a temp file
-  int max_redirects = 5;                       // 0..10, only http/https, on the proxy
+  int concurrency = 64;                             // 1..1024 transfers at once
+  int per_host = 4;                                 // 1..64 transfers per host
+  Milliseconds min_delay{1000};                     // 0..1h between requests to one host
+  Milliseconds max_duration{12 * 60 * 1000};        // 1s..7d per crawl run
+  int64_t max_pages = 0;                            // pages per run, 0 = unlimited
+  Milliseconds connect_timeout{60 * 1000};          // 1s..10m (onion circuits are slow)
+  Milliseconds total_timeout{5 * 60 * 1000};        // 1s..24h per page transfer
+  Milliseconds file_total_timeout{60 * 60 * 1000};  // 1s..24h per file transfer
+  uint64_t low_speed_limit = 1024;                  // bytes/s, 0 disables the check
+  Milliseconds low_speed_time{60 * 1000};           // 1s..1h below the limit -> abort
+  uint64_t page_max_bytes = 8 * kMiB;               // cap for pages (HTML, text)
+  uint64_t file_max_bytes = 1 * kGiB;               // cap for files and attachments
+  uint64_t spool_threshold = 8 * kMiB;              // bodies above this go to a temp file
+  // Response bodies held in memory at once; past it, bodies are spooled to files.
+  uint64_t memory_budget = 256 * kMiB;
+  // Where spool files go; empty = the system temporary directory ($TMPDIR or /tmp).
+  std::filesystem::path spool_dir;
+  int workers = 2;        // 1..64 threads that parse, expand, match
+  int max_redirects = 5;  // 0..10, only http/https, on the proxy
   // Tor Browser's User-Agent (Tor Browser reports the same one on every platform).
   std::string user_agent = "Mozilla/5.0 (Windows NT 10.0; rv:115.0) Gecko/20100101 Firefox/115.0";
   // Extra request headers, sent after the defaults below; [crawl.headers] entries
@@ -196,11 +202,12 @@ struct SourceConfig {
   std::vector<HttpHeader> headers;        // extra headers for this source only
   bool direct = false;                    // true = clearnet without Tor, explicit only
   int max_depth = 3;                      // 0..20 link hops from the start URLs
-  int page_budget = 100;                  // 1..100000 listing pages per run
+  int page_budget = 20;                   // 1..100000 listing pages per run
   std::optional<int> per_host;            // overrides crawl.per_host
   std::optional<Milliseconds> min_delay;  // overrides crawl.min_delay
-  bool revisit_items = false;             // re-fetch item pages each run
-  std::string login_pattern;              // RE2 matched against the final URL; empty = none
+  bool revisit_items = false;             // re-fetch item pages (see revisit_interval)
+  Milliseconds revisit_interval{24 * 60 * 60 * 1000};  // 1m..365d between item re-fetches
+  std::string login_pattern;  // RE2 matched against the final URL; empty = none
   bool enabled = true;
 };
 
@@ -228,6 +235,7 @@ struct EmailChannel {
   SecretRef password;           // required when username is set
   SmtpTls tls = SmtpTls::kStartTls;
   Milliseconds timeout{60 * 1000};  // 1s..10m
+  std::filesystem::path ca_file;    // extra CA bundle (PEM) to trust; empty = system CAs
 };
 
 // One [[notify.webhook]] entry.
@@ -247,6 +255,11 @@ struct ExecChannel {
 
 // [notify]
 struct NotifyConfig {
+  // Failed deliveries are retried in later runs after base * 2^(attempts-1), capped at
+  // max, and given up (marked failed) after max_attempts.
+  int max_attempts = 12;                               // 1..1000
+  Milliseconds retry_base_backoff{60 * 1000};          // 1s..1d
+  Milliseconds retry_max_backoff{6 * 60 * 60 * 1000};  // >= base, ..30d
   std::vector<EmailChannel> email;
   std::vector<WebhookChannel> webhook;
   std::vector<ExecChannel> exec;

@@ -730,6 +730,15 @@ void ReadTor(TableReader& r, TorConfig& out) {
   r.ReadBool("newnym", out.newnym);
 }
 
+// retry_max_backoff >= retry_base_backoff, in [crawl] and [notify].
+void CheckBackoffOrder(TableReader& r, Milliseconds base, Milliseconds max) {
+  if (max >= base) return;
+  // Blame the key the user wrote (max when both are set); one of them must be set.
+  const std::string_view key =
+      r.table().get("retry_max_backoff") != nullptr ? "retry_max_backoff" : "retry_base_backoff";
+  r.Error(*r.table().get(key), key, "retry_max_backoff must be at least retry_base_backoff");
+}
+
 void ReadCrawl(TableReader& r, CrawlConfig& out) {
   using std::chrono::hours;
   using std::chrono::minutes;
@@ -742,11 +751,15 @@ void ReadCrawl(TableReader& r, CrawlConfig& out) {
   r.ReadInt("max_pages", 0, 1'000'000'000, out.max_pages);
   r.ReadDuration("connect_timeout", seconds(1), minutes(10), out.connect_timeout);
   r.ReadDuration("total_timeout", seconds(1), one_day, out.total_timeout);
+  r.ReadDuration("file_total_timeout", seconds(1), one_day, out.file_total_timeout);
   r.ReadSize("low_speed_limit", 0, kGiB, out.low_speed_limit);
   r.ReadDuration("low_speed_time", seconds(1), hours(1), out.low_speed_time);
   r.ReadSize("page_max_bytes", kKiB, kGiB, out.page_max_bytes);
   r.ReadSize("file_max_bytes", kKiB, 1024 * kGiB, out.file_max_bytes);
   r.ReadSize("spool_threshold", 64 * kKiB, kGiB, out.spool_threshold);
+  r.ReadSize("memory_budget", 16 * kMiB, 64 * kGiB, out.memory_budget);
+  r.ReadPath("spool_dir", out.spool_dir);
+  r.ReadInt("workers", 1, 64, out.workers);
   r.ReadInt("max_redirects", 0, 10, out.max_redirects);
   const toml::node* ua_node = nullptr;
   std::string user_agent;
@@ -768,12 +781,7 @@ void ReadCrawl(TableReader& r, CrawlConfig& out) {
   }
   r.ReadDuration("retry_base_backoff", seconds(1), 7 * one_day, out.retry_base_backoff);
   r.ReadDuration("retry_max_backoff", seconds(1), 30 * one_day, out.retry_max_backoff);
-  if (out.retry_max_backoff < out.retry_base_backoff) {
-    // Blame the key the user wrote (max when both are set); one of them must be set.
-    const std::string_view key =
-        r.table().get("retry_max_backoff") != nullptr ? "retry_max_backoff" : "retry_base_backoff";
-    r.Error(*r.table().get(key), key, "retry_max_backoff must be at least retry_base_backoff");
-  }
+  CheckBackoffOrder(r, out.retry_base_backoff, out.retry_max_backoff);
 }
 
 void ReadMatch(TableReader& r, MatchConfig& out) {
@@ -877,6 +885,8 @@ void ReadSource(TableReader& r, const TorConfig& tor, SourceConfig& out) {
     out.min_delay = min_delay;
   }
   r.ReadBool("revisit_items", out.revisit_items);
+  r.ReadDuration("revisit_interval", std::chrono::minutes(1), std::chrono::hours(24 * 365),
+                 out.revisit_interval);
   const toml::node* login_node = nullptr;
   std::string login;
   if (r.ReadString("login_pattern", login, /*allow_empty=*/false, &login_node)) {
@@ -986,6 +996,7 @@ void ReadEmail(TableReader& r, size_t index, EmailChannel& out) {
             "SMTP AUTH needs password_file or password_env");
   }
   r.ReadDuration("timeout", seconds(1), minutes(10), out.timeout);
+  r.ReadPath("ca_file", out.ca_file);
 }
 
 void ReadWebhook(TableReader& r, size_t index, WebhookChannel& out) {
@@ -1031,6 +1042,11 @@ void ReadExec(TableReader& r, size_t index, ExecChannel& out) {
 }
 
 void ReadNotify(TableReader& r, NotifyConfig& out) {
+  const Milliseconds one_day = std::chrono::hours(24);
+  r.ReadInt("max_attempts", 1, 1000, out.max_attempts);
+  r.ReadDuration("retry_base_backoff", std::chrono::seconds(1), one_day, out.retry_base_backoff);
+  r.ReadDuration("retry_max_backoff", std::chrono::seconds(1), 30 * one_day, out.retry_max_backoff);
+  CheckBackoffOrder(r, out.retry_base_backoff, out.retry_max_backoff);
   constexpr size_t kMaxChannels = 100;
   // Channel names must be unique across kinds: the outbox is keyed on them.
   std::map<std::string, std::string> seen;  // name -> key path of first use

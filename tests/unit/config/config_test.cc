@@ -375,6 +375,30 @@ TEST_CASE("several problems are all reported, in file order", "[unit]") {
   CHECK(message.ends_with("leakwatch.toml: ... and 10 more problems"));
 }
 
+TEST_CASE("crawler and delivery tuning", "[unit]") {
+  const Config config = MustParse(
+      "[crawl]\ntotal_timeout = \"2m\"\nfile_total_timeout = \"3h\"\nmemory_budget = "
+      "\"1GiB\"\nspool_dir = \"/var/tmp/lw\"\nworkers = 4\n"
+      "[notify]\nmax_attempts = 3\nretry_base_backoff = \"30s\"\nretry_max_backoff = \"1h\"\n"
+      "[[sources]]\nname = \"s\"\nurls = [\"http://a.onion/\"]\nrevisit_items = true\n"
+      "revisit_interval = \"6h\"\n");
+  CHECK(config.crawl.total_timeout == std::chrono::minutes(2));
+  CHECK(config.crawl.file_total_timeout == std::chrono::hours(3));
+  CHECK(config.crawl.memory_budget == kGiB);
+  CHECK(config.crawl.spool_dir == "/var/tmp/lw");
+  CHECK(config.crawl.workers == 4);
+  CHECK(config.notify.max_attempts == 3);
+  CHECK(config.notify.retry_base_backoff == std::chrono::seconds(30));
+  CHECK(config.notify.retry_max_backoff == std::chrono::hours(1));
+  CHECK(config.sources[0].revisit_interval == std::chrono::hours(6));
+  CHECK(config.sources[0].page_budget == 20);
+  CHECK(ErrorOf("[notify]\nretry_base_backoff = \"12h\"\n") ==
+        "leakwatch.toml:2:22: notify.retry_base_backoff: retry_max_backoff must be at least "
+        "retry_base_backoff");
+  CHECK(ErrorOf("[crawl]\nworkers = 0\n") ==
+        "leakwatch.toml:2:11: crawl.workers: expected an integer 1..64, got 0");
+}
+
 TEST_CASE("notification channels", "[unit]") {
   const Config config = MustParse(
       "[[notify.email]]\nsmtp_url = \"smtps://mail.example.org\"\nfrom = \"lw@example.org\"\n"
