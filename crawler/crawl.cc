@@ -1,0 +1,610 @@
+#include "crawler/crawl.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <csignal>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "crawler/fetcher.h"
+#include "crawler/internal/url.h"
+#include "store/store.h"
+#include "util/hash.h"
+#include "util/log.h"
+
+namespace leakwatch::crawler {
+namespace {
+
+using std::chrono::milliseconds;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr milliseconds kResultWait{50};
+constexpr milliseconds kStatsInterval{2000};
+constexpr milliseconds kAbortWait{3000};
+constexpr milliseconds kProxyCheckTimeout{30000};
+constexpr size_t kHashChunk = 1 << 20;
+constexpr int kLeaseFactor = 2;  // URLs leased ahead: concurrency * this
+
+// flock(2) on a file beside the database, held for the life of the object.
+class CrawlLock {
+ public:
+  static Result<CrawlLock> Acquire(const std::filesystem::path& db_path) {
+    const std::string path = db_path.string() + ".crawl.lock";
+    std::error_code ec;
+    if (db_path.has_parent_path()) std::filesystem::create_directories(db_path.parent_path(), ec);
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return Status::IOError(path + ": cannot open lock file: " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      const int err = errno;
+      ::close(fd);
+      if (err == EWOULDBLOCK) {
+        return Status::Busy("another leakwatch crawl is running (lock " + path +
+                            " is held); this run exits without doing anything");
+      }
+      return Status::IOError(path + ": flock failed: " + std::strerror(err));
+    }
+    return CrawlLock(fd);
+  }
+  CrawlLock(CrawlLock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  CrawlLock& operator=(CrawlLock&&) = delete;
+  CrawlLock(const CrawlLock&) = delete;
+  ~CrawlLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the flock
+  }
+
+ private:
+  explicit CrawlLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+struct Job {
+  store::FrontierEntry entry;
+  size_t source_index = 0;
+};
+
+struct Processed {
+  Job job;
+  FetchResult result;  // body already dropped
+  uint64_t bytes = 0;
+  std::string sha256;
+  bool unchanged = false;
+  ProcessedPage page;
+};
+
+std::string IsolationUser(const std::string& source_name) {
+  constexpr size_t kUserHexChars = 16;
+  return "lw-" + util::Sha256Hex(source_name).substr(0, kUserHexChars);
+}
+
+Result<std::string> HashBody(const Body& body) {
+  util::Sha256 hasher;
+  uint64_t offset = 0;
+  for (;;) {
+    LW_ASSIGN_OR_RETURN(std::string piece, body.Read(offset, kHashChunk));
+    if (piece.empty()) break;
+    hasher.Update(piece);
+    offset += piece.size();
+  }
+  const util::Sha256Digest digest = hasher.Finish();
+  return util::HexEncode(digest.data(), digest.size());
+}
+
+std::string FormatBytes(int64_t bytes) {
+  constexpr double kKiB = 1024.0;
+  const double b = static_cast<double>(bytes);
+  char buf[64];
+  if (b >= kKiB * kKiB) {
+    std::snprintf(buf, sizeof(buf), "%.1f MiB", b / (kKiB * kKiB));
+  } else if (b >= kKiB) {
+    std::snprintf(buf, sizeof(buf), "%.1f KiB", b / kKiB);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%lld B", static_cast<long long>(bytes));
+  }
+  return buf;
+}
+
+std::atomic<bool> g_stop_signalled{false};
+
+extern "C" void OnStopSignal(int) { g_stop_signalled.store(true); }
+
+class Crawl {
+ public:
+  Crawl(const CrawlOptions& options, PageProcessor& processor, const util::Clock& clock,
+        store::Store& store)
+      : options_(options),
+        processor_(processor),
+        clock_(clock),
+        store_(store),
+        rng_(std::random_device{}()) {}
+
+  Result<CrawlSummary> Run(int64_t run_id);
+
+ private:
+  bool StopRequested() const { return options_.stop_flag != nullptr && options_.stop_flag->load(); }
+  Status Seed();
+  Result<int64_t> Lease();
+  void WorkerLoop();
+  Status Write(Processed& p);
+  Status WriteSuccess(Processed& p);
+  Status WriteFailure(Processed& p);
+  Result<int64_t> AddLinks(const Processed& p);
+  Status FollowNextPage(const Processed& p, int64_t new_links);
+  bool InScope(size_t source_index, const std::string& url) const;
+  FetchRequest MakeRequest(const Job& job) const;
+
+  const CrawlOptions& options_;
+  PageProcessor& processor_;
+  const util::Clock& clock_;
+  store::Store& store_;
+  std::mt19937_64 rng_;
+
+  int64_t run_id_ = 0;
+  std::vector<const SourceSpec*> sources_;  // the sources crawled this run
+  std::vector<int64_t> source_ids_;
+  std::vector<std::set<std::string>> scope_hosts_;
+  std::map<int64_t, size_t> index_by_source_id_;
+  std::vector<int64_t> listing_pages_;  // listing pages fetched this run, per source
+  std::set<std::string> next_pages_;    // URLs reached as a listing's next page
+
+  std::unique_ptr<Fetcher> fetcher_;
+  std::mutex mu_;
+  std::condition_variable done_cv_;
+  std::unordered_map<uint64_t, Job> jobs_;  // fetch id -> job
+  std::deque<Processed> done_;
+  std::atomic<bool> workers_stop_{false};
+  int64_t inflight_ = 0;
+  uint64_t next_fetch_id_ = 1;
+
+  CrawlSummary summary_;
+  bool tor_down_ = false;
+  std::string tor_down_detail_;
+};
+
+bool Crawl::InScope(size_t source_index, const std::string& url) const {
+  auto parts = detail::SplitUrl(url);
+  return parts && scope_hosts_[source_index].count(parts->host) != 0;
+}
+
+Status Crawl::Seed() {
+  for (const SourceSpec& spec : options_.sources) {
+    if (options_.only_source && spec.name != *options_.only_source) continue;
+    LW_ASSIGN_OR_RETURN(int64_t id, store_.sources().Upsert(spec.name, spec.profile));
+    const size_t index = sources_.size();
+    sources_.push_back(&spec);
+    source_ids_.push_back(id);
+    index_by_source_id_[id] = index;
+    listing_pages_.push_back(0);
+    std::set<std::string> hosts;
+    std::vector<store::NewFrontierUrl> seeds;
+    for (const std::string& raw : spec.start_urls) {
+      LW_ASSIGN_OR_RETURN(std::string url, detail::NormalizeUrl(raw));
+      LW_ASSIGN_OR_RETURN(detail::UrlParts parts, detail::SplitUrl(url));
+      hosts.insert(parts.host);
+      store::NewFrontierUrl n;
+      n.source_id = id;
+      n.url = url;
+      n.kind = store::UrlKind::kListing;
+      n.depth = 0;
+      seeds.push_back(std::move(n));
+    }
+    scope_hosts_.push_back(std::move(hosts));
+    LW_ASSIGN_OR_RETURN(int64_t added, store_.frontier().AddBatch(seeds));
+    summary_.new_urls += added;
+  }
+  if (options_.only_source && sources_.empty()) {
+    return Status::InvalidArgument("no configured source is named " + *options_.only_source);
+  }
+  return Status::Ok();
+}
+
+FetchRequest Crawl::MakeRequest(const Job& job) const {
+  const SourceSpec& spec = *sources_[job.source_index];
+  FetchRequest r;
+  r.url = job.entry.url;
+  r.kind = job.entry.kind == store::UrlKind::kFile ? BodyKind::kFile : BodyKind::kPage;
+  r.direct = spec.direct;
+  r.socks_username = IsolationUser(spec.name);
+  r.socks_password =
+      options_.isolation_salt.empty() ? "run-" + std::to_string(run_id_) : options_.isolation_salt;
+  r.cookie_file = spec.cookies_file;
+  r.cookie_header = spec.cookie_header;
+  if (job.entry.kind != store::UrlKind::kFile) {
+    r.etag = job.entry.etag;
+    r.last_modified = job.entry.last_modified;
+  }
+  r.redirects.login_pattern = spec.login_pattern;
+  r.per_host = spec.per_host;
+  r.min_delay = spec.min_delay;
+  return r;
+}
+
+// Leases due URLs, a fair share per source, and submits them. Returns how many.
+Result<int64_t> Crawl::Lease() {
+  const int64_t room = int64_t{options_.fetch.concurrency} * kLeaseFactor - inflight_;
+  if (room <= 0 || sources_.empty()) return 0;
+  const int64_t share = std::max<int64_t>(1, room / static_cast<int64_t>(sources_.size()));
+  int64_t leased = 0;
+  for (size_t i = 0; i < sources_.size() && leased < room; ++i) {
+    LW_ASSIGN_OR_RETURN(auto entries, store_.frontier().TakeDue(
+                                          run_id_, std::min(share, room - leased), source_ids_[i]));
+    for (auto& entry : entries) {
+      Job job;
+      job.entry = std::move(entry);
+      job.source_index = i;
+      if (job.entry.kind == store::UrlKind::kListing) ++listing_pages_[i];
+      FetchRequest request = MakeRequest(job);
+      request.id = next_fetch_id_++;
+      {
+        std::lock_guard lock(mu_);
+        jobs_.emplace(request.id, std::move(job));
+      }
+      ++inflight_;
+      ++leased;
+      fetcher_->Submit(std::move(request));
+    }
+  }
+  return leased;
+}
+
+void Crawl::WorkerLoop() {
+  while (!workers_stop_.load()) {
+    auto result = fetcher_->NextResult(kResultWait);
+    if (!result) continue;
+    Processed p;
+    {
+      std::lock_guard lock(mu_);
+      auto it = jobs_.find(result->id);
+      if (it == jobs_.end()) continue;
+      p.job = it->second;
+    }
+    p.bytes = result->body.size();
+    if (result->ok() && result->not_modified()) {
+      p.unchanged = true;
+    } else if (result->ok()) {
+      auto sha = HashBody(result->body);
+      if (sha) {
+        p.sha256 = *sha;
+        p.unchanged = p.job.entry.content_hash && *p.job.entry.content_hash == p.sha256;
+        if (!p.unchanged) {
+          const FetchedContent content{
+              *sources_[p.job.source_index],     result->final_url, p.job.entry.kind,
+              result->content_type.value_or(""), result->body,      p.sha256};
+          p.page = processor_.Process(content);
+        }
+      } else {
+        result->error = ErrorClass::kInternal;
+        result->error_detail = sha.error().message();
+      }
+    }
+    result->body = Body();  // memory back to the budget before the writer sees it
+    p.result = std::move(*result);
+    {
+      std::lock_guard lock(mu_);
+      done_.push_back(std::move(p));
+    }
+    done_cv_.notify_one();
+  }
+}
+
+Result<int64_t> Crawl::AddLinks(const Processed& p) {
+  const SourceSpec& spec = *sources_[p.job.source_index];
+  const int64_t depth = p.job.entry.depth + 1;
+  if (depth > spec.max_depth) return 0;
+  std::vector<store::NewFrontierUrl> batch;
+  std::set<std::string> seen;
+  for (const DiscoveredLink& link : p.page.links) {
+    auto url = detail::NormalizeUrl(link.url);
+    if (!url || !InScope(p.job.source_index, *url) || !seen.insert(*url).second) continue;
+    store::NewFrontierUrl n;
+    n.source_id = p.job.entry.source_id;
+    n.url = *url;
+    n.kind = link.kind;
+    n.depth = depth;
+    n.discovered_from = p.job.entry.url;
+    batch.push_back(std::move(n));
+  }
+  if (batch.empty()) return 0;
+  return store_.frontier().AddBatch(batch);
+}
+
+// A listing's next page is followed while pages yield new URLs and the budget lasts.
+Status Crawl::FollowNextPage(const Processed& p, int64_t new_links) {
+  const size_t i = p.job.source_index;
+  if (!p.page.next_page || new_links == 0) return Status::Ok();
+  if (listing_pages_[i] >= sources_[i]->listing_page_budget) return Status::Ok();
+  auto url = detail::NormalizeUrl(*p.page.next_page);
+  if (!url || !InScope(i, *url)) return Status::Ok();
+  next_pages_.insert(*url);
+  LW_ASSIGN_OR_RETURN(auto existing, store_.frontier().Find(p.job.entry.source_id, *url));
+  if (!existing) {
+    store::NewFrontierUrl n;
+    n.source_id = p.job.entry.source_id;
+    n.url = *url;
+    n.kind = store::UrlKind::kListing;
+    n.depth = p.job.entry.depth;  // pagination does not count as depth
+    n.discovered_from = p.job.entry.url;
+    return store_.frontier().AddIfNew(n).has_value() ? Status::Ok()
+                                                     : Status::IOError("frontier insert failed");
+  }
+  // Seen in an earlier run: due again now, validators and hash kept.
+  if (existing->state == store::FrontierState::kDone && existing->last_run_id != run_id_) {
+    store::FetchCompletion rearm;
+    rearm.last_status = existing->last_status.value_or("rearmed");
+    rearm.etag = existing->etag;
+    rearm.last_modified = existing->last_modified;
+    rearm.content_hash = existing->content_hash;
+    rearm.revisit_at = util::ToUnixSeconds(clock_.Now());
+    return store_.frontier().Complete(existing->id, rearm);
+  }
+  return Status::Ok();
+}
+
+Status Crawl::WriteSuccess(Processed& p) {
+  const FetchResult& r = p.result;
+  const store::FrontierEntry& e = p.job.entry;
+  const SourceSpec& spec = *sources_[p.job.source_index];
+  const int64_t now = util::ToUnixSeconds(clock_.Now());
+  store::FetchCompletion c;
+  c.last_status = std::to_string(r.http_status);
+  c.etag = r.not_modified() ? e.etag : r.etag;
+  c.last_modified = r.not_modified() ? e.last_modified : r.last_modified;
+  c.content_hash = p.sha256.empty() ? e.content_hash : std::optional<std::string>(p.sha256);
+  if (e.kind == store::UrlKind::kListing && next_pages_.count(e.url) == 0) {
+    c.revisit_at = now;  // every run (never twice in one run: TakeDue skips this run's rows)
+  } else if (e.kind == store::UrlKind::kItem && spec.revisit_items) {
+    c.revisit_at = now + spec.item_revisit_interval.count();
+  }
+  LW_RETURN_IF_ERROR(store_.frontier().Complete(e.id, c));
+  LW_RETURN_IF_ERROR(store_.sources().RecordSuccess(e.source_id));
+  if (!p.sha256.empty()) {
+    auto touched = store_.blobs().Touch(p.sha256, static_cast<int64_t>(p.bytes), r.content_type);
+    if (!touched) return touched.error();
+  }
+  if (p.unchanged) return Status::Ok();
+  LW_ASSIGN_OR_RETURN(int64_t added, AddLinks(p));
+  summary_.new_urls += added;
+  if (e.kind == store::UrlKind::kListing) {
+    LW_RETURN_IF_ERROR(store_.sources().AddYield(e.source_id, run_id_, e.url, p.page.items));
+    LW_RETURN_IF_ERROR(FollowNextPage(p, added));
+  }
+  for (const std::string& anomaly : p.page.anomalies) {
+    ++summary_.stats.errors_by_class["anomaly"];
+    util::LogDebug("page anomaly", {{"url", e.url}, {"anomaly", anomaly}});
+  }
+  return Status::Ok();
+}
+
+Status Crawl::WriteFailure(Processed& p) {
+  const FetchResult& r = p.result;
+  const store::FrontierEntry& e = p.job.entry;
+  const std::string name(ErrorClassName(r.error));
+  ++summary_.stats.errors;
+  ++summary_.stats.errors_by_class[name];
+  const Retry retry = RetryFor(r.error);
+  if (retry == Retry::kNo) {
+    if (r.refused_redirect) {
+      util::LogWarn("redirect refused",
+                    {{"url", e.url}, {"target", *r.refused_redirect}, {"reason", r.error_detail}});
+    }
+    return store_.frontier().FailPermanent(e.id, name);
+  }
+  const util::TimePoint now = clock_.Now();
+  std::optional<std::chrono::seconds> retry_after;
+  if (r.retry_after) retry_after = ParseRetryAfter(*r.retry_after, now);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const util::TimePoint due =
+      NextRetryAt(options_.backoff, e.attempts + 1, now, retry_after, unit(rng_));
+  LW_RETURN_IF_ERROR(store_.frontier().FailTransient(e.id, name, util::ToUnixSeconds(due)));
+  const store::SourceState state = r.error == ErrorClass::kSessionExpired
+                                       ? store::SourceState::kSessionExpired
+                                       : store::SourceState::kFailing;
+  std::string message = r.error_detail.substr(0, 300);
+  return store_.sources().RecordFailure(e.source_id, state, name, message);
+}
+
+Status Crawl::Write(Processed& p) {
+  --inflight_;
+  {
+    std::lock_guard lock(mu_);
+    jobs_.erase(p.result.id);
+  }
+  const FetchResult& r = p.result;
+  if (r.error == ErrorClass::kCancelled) return Status::Ok();  // released at the end
+  if (r.error == ErrorClass::kTorDown) {
+    // Not the site's fault: the URL stays leased and is released untouched.
+    tor_down_ = true;
+    tor_down_detail_ = r.error_detail;
+    return Status::Ok();
+  }
+  ++summary_.stats.pages;
+  summary_.stats.bytes += static_cast<int64_t>(p.bytes);
+  store::FetchLogEntry log;
+  log.run_id = run_id_;
+  log.source_id = p.job.entry.source_id;
+  log.url = p.job.entry.url;
+  if (r.http_status > 0) log.http_status = r.http_status;
+  if (!r.ok()) log.error_class = std::string(ErrorClassName(r.error));
+  log.bytes = static_cast<int64_t>(p.bytes);
+  log.duration_ms = r.duration_ms;
+  if (!p.sha256.empty()) log.content_sha256 = p.sha256;
+  auto logged = store_.fetches().Log(log);
+  if (!logged) return logged.error();
+  return r.ok() ? WriteSuccess(p) : WriteFailure(p);
+}
+
+Result<CrawlSummary> Crawl::Run(int64_t run_id) {
+  run_id_ = run_id;
+  summary_.run_id = run_id;
+  const auto started = SteadyClock::now();
+  const auto deadline = started + options_.max_duration;
+  LW_RETURN_IF_ERROR(Seed());
+  LW_ASSIGN_OR_RETURN(fetcher_, Fetcher::Start(options_.fetch, clock_));
+  std::vector<std::thread> workers;
+  for (int i = 0; i < std::max(1, options_.fetch.workers); ++i) {
+    workers.emplace_back([this] { WorkerLoop(); });
+  }
+
+  bool stopping = false;
+  bool aborted = false;
+  SteadyClock::time_point stop_at{};
+  SteadyClock::time_point last_stats = started;
+  Status failure;
+  for (;;) {
+    const auto now = SteadyClock::now();
+    const bool limit_hit =
+        now >= deadline || (options_.max_pages > 0 && summary_.stats.pages >= options_.max_pages);
+    if (!stopping && (StopRequested() || limit_hit || tor_down_ || !failure.ok())) {
+      stopping = true;
+      summary_.stopped_by_signal = StopRequested();
+      stop_at = now;
+      fetcher_->StopStarting();
+    }
+    int64_t leased = 0;
+    if (!stopping) {
+      auto l = Lease();
+      if (!l) {
+        failure = l.error();
+        continue;
+      }
+      leased = *l;
+    }
+    std::deque<Processed> batch;
+    {
+      std::unique_lock lock(mu_);
+      done_cv_.wait_for(lock, kResultWait, [this] { return !done_.empty(); });
+      batch.swap(done_);
+    }
+    if (!batch.empty()) {
+      Status st = store_.InTransaction([&]() -> Status {
+        for (Processed& p : batch) LW_RETURN_IF_ERROR(Write(p));
+        return Status::Ok();
+      });
+      if (!st.ok()) failure = st;
+    }
+    if (now - last_stats >= kStatsInterval) {
+      last_stats = now;
+      store_.runs().UpdateStats(run_id_, summary_.stats).ok();
+    }
+    if (inflight_ == 0 && (stopping || (leased == 0 && batch.empty()))) break;
+    if (stopping && !aborted && now - stop_at >= options_.grace) {
+      fetcher_->AbortRunning();
+      aborted = true;
+    }
+    if (stopping && aborted && now - stop_at >= options_.grace + kAbortWait) break;
+  }
+  workers_stop_ = true;
+  for (auto& w : workers) w.join();
+  fetcher_.reset();
+  auto released = store_.frontier().Release(run_id_);
+  if (!released) return released.error();
+
+  summary_.duration = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - started);
+  summary_.tor_down = tor_down_;
+  if (!failure.ok()) {
+    summary_.status = store::RunStatus::kFailed;
+  } else if (tor_down_) {
+    summary_.status = store::RunStatus::kFailed;
+  } else if (summary_.stopped_by_signal) {
+    summary_.status = store::RunStatus::kInterrupted;
+  } else {
+    summary_.status = store::RunStatus::kOk;
+  }
+  std::string note = summary_.ToString();
+  if (tor_down_) note += "; Tor went down: " + tor_down_detail_;
+  if (!failure.ok()) note += "; " + failure.ToString();
+  LW_RETURN_IF_ERROR(store_.runs().Finish(run_id_, summary_.status, summary_.stats, note));
+  if (!failure.ok()) return failure;
+  if (tor_down_) return Status::Unavailable("Tor went down during the crawl: " + tor_down_detail_);
+  return summary_;
+}
+
+Status Validate(const CrawlOptions& options) {
+  for (const SourceSpec& spec : options.sources) {
+    for (const std::string& url : spec.start_urls) {
+      auto parts = detail::SplitUrl(url);
+      if (!parts || (parts->scheme != "http" && parts->scheme != "https")) {
+        return Status::InvalidArgument("source " + spec.name + ": not an http(s) URL: " + url);
+      }
+      if (detail::IsOnionHost(parts->host) && spec.direct) {
+        return Status::InvalidArgument("source " + spec.name +
+                                       ": an .onion URL cannot be fetched direct (without Tor)");
+      }
+      if (!spec.direct && options.fetch.proxy_url.empty()) {
+        return Status::InvalidArgument("source " + spec.name +
+                                       " needs the Tor proxy but [tor] socks_proxy is empty");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string CrawlSummary::ToString() const {
+  std::string out = "crawl: " + std::to_string(stats.pages) + " pages, " +
+                    FormatBytes(stats.bytes) + ", " + std::to_string(stats.errors) + " errors";
+  if (!stats.errors_by_class.empty()) {
+    out += " (";
+    bool first = true;
+    for (const auto& [name, count] : stats.errors_by_class) {
+      if (!first) out += ", ";
+      first = false;
+      out += name + " " + std::to_string(count);
+    }
+    out += ")";
+  }
+  out += ", " + std::to_string(new_urls) + " new URLs in " +
+         std::to_string(duration.count() / 1000) + "s";
+  return out;
+}
+
+Result<CrawlSummary> RunCrawl(const CrawlOptions& options, PageProcessor& processor,
+                              const util::Clock& clock) {
+  LW_RETURN_IF_ERROR(Validate(options));
+  LW_ASSIGN_OR_RETURN(CrawlLock lock, CrawlLock::Acquire(options.db_path));
+  LW_ASSIGN_OR_RETURN(store::Store store, store::Store::Open(options.db_path, clock));
+  LW_ASSIGN_OR_RETURN(int64_t run_id, store.runs().Start(static_cast<int64_t>(::getpid())));
+  auto abandoned = store.runs().MarkAbandoned(run_id);
+  if (!abandoned) return abandoned.error();
+  auto requeued = store.frontier().RequeueAbandoned(run_id);
+  if (!requeued) return requeued.error();
+
+  bool needs_proxy = false;
+  for (const SourceSpec& s : options.sources) needs_proxy = needs_proxy || !s.direct;
+  if (options.preflight && needs_proxy) {
+    auto health = CheckProxy(options.fetch.proxy_url, options.control, kProxyCheckTimeout);
+    Status problem;
+    if (!health) {
+      problem = health.error();
+    } else if (!health->ok()) {
+      problem = Status::Unavailable("Tor is not bootstrapped yet (" +
+                                    std::to_string(health->bootstrap_percent.value_or(0)) +
+                                    "%: " + health->bootstrap_summary + ")");
+    }
+    if (!problem.ok()) {
+      store.runs().Finish(run_id, store::RunStatus::kFailed, {}, problem.message()).ok();
+      return problem;
+    }
+  }
+  Crawl crawl(options, processor, clock, store);
+  return crawl.Run(run_id);
+}
+
+const std::atomic<bool>* InstallStopSignals() {
+  struct sigaction action {};
+  action.sa_handler = &OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+  return &g_stop_signalled;
+}
+
+}  // namespace leakwatch::crawler

@@ -1,0 +1,107 @@
+// crawler/crawl: one `leakwatch crawl` pass over all due sources, with the store.
+//
+// RunCrawl takes the crawl lock (flock on "<db>.crawl.lock": a second, overlapping run
+// fails at once with Busy -> exit code kExitCrawlLocked), checks the proxy (Tor down ->
+// Unavailable, one clear message, no source blamed), opens a `runs` row, requeues URLs
+// leased by a killed run, seeds each source's start URLs, then loops:
+//   lease due URLs (store frontier) -> Fetcher (I/O thread) -> worker pool (hash,
+//   PageProcessor) -> this thread, the single store writer: fetch log, frontier
+//   outcome, new links, source health, blobs, run stats.
+// Listings (start URLs and boards) are revisited every run; a listing's next page is
+// followed while pages yield new URLs and the source's page budget lasts. Items and
+// files are fetched once (items again only when the source says so). Transient
+// failures are retried in later runs with exponential back-off and jitter (429/503
+// Retry-After honoured); permanent ones (404, 410, too_large, refused redirects) are
+// recorded and never retried. Unchanged bodies (304, or the same SHA-256 as last time)
+// are not processed again.
+//
+// Stopping: when *stop_flag becomes true (SIGINT/SIGTERM, see InstallStopSignals),
+// --max-duration or --max-pages is reached, no transfer starts any more; running ones
+// get `grace` to finish, then are aborted; leases are released; the run is finished
+// as "interrupted" (or "ok" for limits). A SIGKILL leaves leases behind that the next
+// run requeues: nothing recorded is lost, nothing is fetched twice once recorded.
+//
+// Threads: RunCrawl blocks the calling thread (it is the store writer) and runs one
+// fetch thread plus Options::workers worker threads.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crawler/options.h"
+#include "crawler/page_processor.h"
+#include "crawler/policy.h"
+#include "crawler/preflight.h"
+#include "store/runs.h"
+#include "util/clock.h"
+#include "util/status.h"
+
+namespace leakwatch::crawler {
+
+// Exit codes `leakwatch crawl` uses besides 0/1/2 (documented in the CLI help).
+inline constexpr int kExitCrawlLocked = 75;  // another crawl holds the lock (EX_TEMPFAIL)
+inline constexpr int kExitTorDown = 69;      // the proxy is unusable (EX_UNAVAILABLE)
+
+struct SourceSpec {
+  std::string name;
+  std::string profile = "generic";
+  std::vector<std::string> start_urls;  // listings, revisited every run
+  bool direct = false;                  // clearnet without Tor: explicit only
+  std::string cookies_file;             // Netscape format; empty: none
+  std::string cookie_header;            // literal Cookie header; empty: none
+  std::string login_pattern;            // redirect target text meaning "session expired"
+  int max_depth = 3;                    // link hops from a start URL
+  int listing_page_budget = 20;         // listing pages fetched per run
+  bool revisit_items = false;
+  std::chrono::seconds item_revisit_interval{std::chrono::hours(24)};
+  int per_host = 0;                                    // 0: Options::per_host
+  std::optional<std::chrono::milliseconds> min_delay;  // nullopt: Options::min_delay
+};
+
+struct CrawlOptions {
+  Options fetch;
+  std::filesystem::path db_path;
+  std::vector<SourceSpec> sources;
+  std::optional<std::string> only_source;  // --source NAME
+  std::chrono::milliseconds max_duration{std::chrono::minutes(12)};
+  int64_t max_pages = 0;  // 0: no limit
+  BackoffRules backoff;
+  std::chrono::milliseconds grace{5000};  // in-flight transfers allowed after a stop
+  // Set from a signal handler (InstallStopSignals) or a test; may be null.
+  const std::atomic<bool>* stop_flag = nullptr;
+  bool preflight = true;
+  ControlPortOptions control;
+  // Per-run stream isolation secret mixed into each source's SOCKS password, so a new
+  // run gets new circuits even without a control port. Empty: derived from the run id.
+  std::string isolation_salt;
+};
+
+struct CrawlSummary {
+  int64_t run_id = 0;
+  store::RunStatus status = store::RunStatus::kOk;
+  store::RunStats stats;
+  int64_t new_urls = 0;
+  std::chrono::milliseconds duration{0};
+  bool stopped_by_signal = false;
+  bool tor_down = false;
+  // One line for the terminal: "crawl: 120 pages, 3.1 MiB, 4 errors (timeout 3, ...) in 42s".
+  std::string ToString() const;
+};
+
+// Runs one crawl pass. Errors: Busy when another crawl holds the lock; Unavailable
+// when the proxy is down (a failed run row is still written when the DB opened);
+// InvalidArgument for bad options (an .onion start URL on a direct source, ...);
+// store errors otherwise. `processor` and `clock` must outlive the call.
+Result<CrawlSummary> RunCrawl(const CrawlOptions& options, PageProcessor& processor,
+                              const util::Clock& clock);
+
+// Installs SIGINT/SIGTERM handlers that set the returned flag (async-signal-safe).
+// Call once from main before RunCrawl; pass the flag as CrawlOptions::stop_flag.
+const std::atomic<bool>* InstallStopSignals();
+
+}  // namespace leakwatch::crawler

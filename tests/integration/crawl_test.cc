@@ -1,0 +1,361 @@
+// leakwatch crawl end to end on loopback: RunCrawl with a real SQLite store, the
+// fetch engine, the demo SOCKS5 gateway and fixture sites.
+#include "crawler/crawl.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "demo/fixture_server.h"
+#include "demo/socks5_server.h"
+#include "store/store.h"
+#include "tests/integration/crawl_site.h"
+#include "tests/support/temp_dir.h"
+
+namespace leakwatch::crawler {
+namespace {
+
+using demo::FixtureServer;
+using demo::Route;
+using demo::Socks5Server;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr char kOnionA[] = "forumaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.onion";
+constexpr char kOnionB[] = "pastebbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.onion";
+
+std::string A(std::string_view path) {
+  return std::string("http://") + kOnionA + std::string(path);
+}
+std::string B(std::string_view path) {
+  return std::string("http://") + kOnionB + std::string(path);
+}
+
+struct World {
+  World() {
+    auto a = FixtureServer::Start();
+    REQUIRE(a.has_value());
+    site_a = std::move(a).value();
+    auto b = FixtureServer::Start();
+    REQUIRE(b.has_value());
+    site_b = std::move(b).value();
+    auto p = Socks5Server::Start();
+    REQUIRE(p.has_value());
+    proxy = std::move(p).value();
+    proxy->MapOnion(kOnionA, site_a->port());
+    proxy->MapOnion(kOnionB, site_b->port());
+
+    options.db_path = dir / "db" / "leakwatch.db";
+    options.fetch.proxy_url = proxy->ProxyUrl();
+    options.fetch.min_delay = milliseconds(0);
+    options.fetch.per_host = 8;
+    options.fetch.concurrency = 16;
+    options.fetch.connect_timeout = milliseconds(3000);
+    options.fetch.page_total_timeout = milliseconds(5000);
+    options.max_duration = seconds(60);
+    options.backoff.jitter = 0.0;
+    SourceSpec forum;
+    forum.name = "forum-a";
+    forum.start_urls = {A("/")};
+    SourceSpec paste;
+    paste.name = "paste-b";
+    paste.start_urls = {B("/")};
+    options.sources = {forum, paste};
+  }
+
+  Result<CrawlSummary> Crawl() { return RunCrawl(options, processor, clock); }
+
+  store::Store OpenStore() {
+    auto s = store::Store::Open(options.db_path, clock);
+    REQUIRE(s.has_value());
+    return std::move(s).value();
+  }
+
+  leakwatch::testing::TempDir dir;
+  util::FakeClock clock{util::FromUnixSeconds(1'800'000'000)};
+  leakwatch::testing::HrefProcessor processor;
+  CrawlOptions options;
+  std::unique_ptr<FixtureServer> site_a;
+  std::unique_ptr<FixtureServer> site_b;
+  std::unique_ptr<Socks5Server> proxy;
+};
+
+TEST_CASE("a crawl fetches two sources through the proxy, each item once", "[integration]") {
+  World w;
+  leakwatch::testing::ServeForum(*w.site_a, 3, 5, milliseconds(10));
+  leakwatch::testing::ServeForum(*w.site_b, 1, 4, milliseconds(10));
+
+  auto first = w.Crawl();
+  REQUIRE(first.has_value());
+  CHECK(first->status == store::RunStatus::kOk);
+  CHECK(first->stats.errors == 0);
+  CHECK(first->stats.pages == 3 + 15 + 1 + 4);
+  for (int i = 1; i <= 15; ++i) CHECK(w.site_a->Hits("/item/" + std::to_string(i)) == 1);
+  CHECK(w.site_a->Hits("/list/3") == 1);
+  CHECK(w.site_b->Hits("/item/4") == 1);
+
+  // Every CONNECT named the onion (socks5h) and each source had its own auth pair.
+  std::map<std::string, std::set<std::string>> users_by_host;
+  for (const auto& c : w.proxy->Connects()) {
+    CHECK(c.address_type == 0x03);
+    users_by_host[c.host].insert(c.username);
+  }
+  REQUIRE(users_by_host.size() == 2);
+  REQUIRE(users_by_host[kOnionA].size() == 1);
+  REQUIRE(users_by_host[kOnionB].size() == 1);
+  CHECK(*users_by_host[kOnionA].begin() != *users_by_host[kOnionB].begin());
+
+  {
+    store::Store s = w.OpenStore();
+    auto runs = s.runs().Latest(5);
+    REQUIRE(runs.has_value());
+    REQUIRE(runs->size() == 1);
+    CHECK(runs->at(0).status == store::RunStatus::kOk);
+    CHECK(runs->at(0).stats.pages == 23);
+    auto source = s.sources().Get("forum-a");
+    REQUIRE(source.has_value());
+    CHECK(source->state == store::SourceState::kOk);
+    CHECK(source->last_success_at.has_value());
+  }
+
+  // Second run: the start listing is revisited; its page yields nothing new, so the
+  // next pages are not followed, and no item is fetched again.
+  w.clock.Advance(std::chrono::hours(1));
+  auto second = w.Crawl();
+  REQUIRE(second.has_value());
+  CHECK(w.site_a->Hits("/") == 2);
+  CHECK(w.site_a->Hits("/list/2") == 1);
+  for (int i = 1; i <= 15; ++i) CHECK(w.site_a->Hits("/item/" + std::to_string(i)) == 1);
+  CHECK(second->stats.pages == 2);
+}
+
+TEST_CASE("new items on the first listing page make the crawl walk the next pages",
+          "[integration]") {
+  World w;
+  w.options.sources.resize(1);
+  leakwatch::testing::ServeForum(*w.site_a, 3, 5, milliseconds(0));
+  REQUIRE(w.Crawl().has_value());
+  // Ten new threads: the board's pages shift by two.
+  leakwatch::testing::ServeForum(*w.site_a, 5, 5, milliseconds(0));
+  w.clock.Advance(std::chrono::hours(1));
+  auto second = w.Crawl();
+  REQUIRE(second.has_value());
+  CHECK(w.site_a->Hits("/list/2") == 2);  // rearmed: page 1 yielded new items
+  CHECK(w.site_a->Hits("/list/3") == 2);  // page 2 did too; page 3 yields nothing new
+  CHECK(w.site_a->Hits("/list/4") == 0);
+  for (int i = 1; i <= 25; ++i) CHECK(w.site_a->Hits("/item/" + std::to_string(i)) == 1);
+}
+
+TEST_CASE("redirects to clearnet and file:// are refused and recorded", "[integration]") {
+  World w;
+  w.options.sources.resize(1);
+  w.site_a->SetRoute("/", Route::Html("<a href=\"/item/1\">x</a><a href=\"/item/2\">y</a>"));
+  w.site_a->SetRoute("/item/1", Route::Redirect(302, "http://tracker.example.net/p.gif"));
+  w.site_a->SetRoute("/item/2", Route::Redirect(302, "file:///etc/shadow"));
+  auto summary = w.Crawl();
+  REQUIRE(summary.has_value());
+  CHECK(summary->stats.errors_by_class["redirect_refused"] == 2);
+  store::Store s = w.OpenStore();
+  auto source = s.sources().Get("forum-a");
+  REQUIRE(source.has_value());
+  for (const char* path : {"/item/1", "/item/2"}) {
+    auto e = s.frontier().Find(source->id, A(path));
+    REQUIRE(e.has_value());
+    REQUIRE(e->has_value());
+    CHECK((*e)->state == store::FrontierState::kFailedPermanent);
+    CHECK((*e)->last_status == "redirect_refused");
+  }
+  for (const auto& c : w.proxy->Connects()) CHECK(c.host != "tracker.example.net");
+  auto log = s.fetches().ListByRun(summary->run_id, 100);
+  REQUIRE(log.has_value());
+  int refused = 0;
+  for (const auto& f : *log) refused += f.error_class == "redirect_refused" ? 1 : 0;
+  CHECK(refused == 2);
+}
+
+TEST_CASE("too_large is permanent, 429 Retry-After and back-off grow across runs",
+          "[integration]") {
+  World w;
+  w.options.sources.resize(1);
+  w.options.fetch.max_page_bytes = 64 * 1024;
+  w.options.backoff.base = seconds(60);
+  w.site_a->SetRoute("/", Route::Html("<a href=\"/item/big\">b</a><a href=\"/item/busy\">c</a>"
+                                      "<a href=\"/item/down\">d</a>"));
+  w.site_a->SetRoute("/item/big", Route::Huge(10 << 20));
+  w.site_a->SetRoute("/item/busy", Route::TooManyRequests(3600));
+  w.site_a->SetRoute("/item/down", Route::Status(503, "maintenance"));
+
+  auto first = w.Crawl();
+  REQUIRE(first.has_value());
+  store::Store s = w.OpenStore();
+  const int64_t id = s.sources().Get("forum-a")->id;
+  auto entry = [&](const char* path) { return s.frontier().Find(id, A(path))->value(); };
+  const int64_t t0 = util::ToUnixSeconds(w.clock.Now());
+  CHECK(entry("/item/big").state == store::FrontierState::kFailedPermanent);
+  CHECK(entry("/item/big").last_status == "too_large");
+  CHECK(entry("/item/busy").next_due_at == t0 + 3600);  // Retry-After beats the 60 s back-off
+  CHECK(entry("/item/down").next_due_at == t0 + 60);
+
+  std::vector<int64_t> delays = {60};
+  for (int run = 0; run < 3; ++run) {
+    w.clock.Set(util::FromUnixSeconds(entry("/item/down").next_due_at));
+    const int64_t now = util::ToUnixSeconds(w.clock.Now());
+    REQUIRE(w.Crawl().has_value());
+    delays.push_back(entry("/item/down").next_due_at - now);
+  }
+  CHECK(delays == std::vector<int64_t>{60, 120, 240, 480});
+  CHECK(w.site_a->Hits("/item/big") == 1);
+  CHECK(w.site_a->Hits("/item/down") == 4);
+  auto source = s.sources().Get("forum-a");
+  CHECK(source->consecutive_failures >= 1);
+  CHECK(source->last_error_class == "http_server_error");
+}
+
+TEST_CASE("an overlapping run exits at once with Busy", "[integration]") {
+  World w;
+  w.options.sources.resize(1);
+  leakwatch::testing::ServeForum(*w.site_a, 1, 4, milliseconds(1500));
+  auto running = std::async(std::launch::async, [&] { return w.Crawl(); });
+  while (w.site_a->TotalRequests() == 0) std::this_thread::sleep_for(milliseconds(10));
+  const auto start = std::chrono::steady_clock::now();
+  leakwatch::testing::HrefProcessor other;
+  util::SystemClock clock;
+  auto second = RunCrawl(w.options, other, clock);
+  CHECK(std::chrono::steady_clock::now() - start < seconds(1));
+  REQUIRE_FALSE(second.has_value());
+  CHECK(second.error().code() == StatusCode::kBusy);
+  auto first = running.get();
+  REQUIRE(first.has_value());
+  CHECK(first->status == store::RunStatus::kOk);
+}
+
+TEST_CASE("Tor down stops the crawl early with one clear error, no source blamed",
+          "[integration]") {
+  World w;
+  w.proxy.reset();
+  auto r = w.Crawl();
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code() == StatusCode::kUnavailable);
+  CHECK(r.error().message().find("Tor is not reachable") != std::string::npos);
+  store::Store s = w.OpenStore();
+  auto runs = s.runs().Latest(1);
+  REQUIRE(runs->size() == 1);
+  CHECK(runs->at(0).status == store::RunStatus::kFailed);
+  auto sources = s.sources().List();
+  REQUIRE(sources.has_value());
+  for (const auto& src : *sources) CHECK(src.consecutive_failures == 0);
+}
+
+TEST_CASE("onion-service errors are transient per URL and named", "[integration]") {
+  World w;
+  w.proxy->ForceReply(kOnionB, demo::kSocksOnionIntroFailed);
+  leakwatch::testing::ServeForum(*w.site_a, 1, 2, milliseconds(0));
+  auto r = w.Crawl();
+  REQUIRE(r.has_value());
+  CHECK(r->stats.errors_by_class["onion_intro_failed"] == 1);
+  store::Store s = w.OpenStore();
+  auto paste = s.sources().Get("paste-b");
+  CHECK(paste->state == store::SourceState::kFailing);
+  CHECK(paste->last_error_class == "onion_intro_failed");
+  CHECK(s.sources().Get("forum-a")->state == store::SourceState::kOk);
+}
+
+// Runs a crawl in a child process (so it can be signalled); returns its pid.
+pid_t CrawlInChild(World& w) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    CrawlOptions o = w.options;
+    o.stop_flag = InstallStopSignals();
+    util::SystemClock clock;
+    leakwatch::testing::HrefProcessor processor;
+    auto r = RunCrawl(o, processor, clock);
+    ::_exit(r.has_value() ? 0 : 1);
+  }
+  return pid;
+}
+
+TEST_CASE("SIGTERM mid-run stops within 10 s and the resumed run fetches each remaining URL once",
+          "[integration]") {
+  World w;
+  w.options.sources.resize(1);
+  w.options.fetch.concurrency = 4;
+  w.options.fetch.per_host = 4;
+  leakwatch::testing::ServeForum(*w.site_a, 4, 10, milliseconds(150));
+  const pid_t child = CrawlInChild(w);
+  REQUIRE(child > 0);
+  while (w.site_a->TotalRequests() < 12) std::this_thread::sleep_for(milliseconds(5));
+  const auto signalled = std::chrono::steady_clock::now();
+  REQUIRE(::kill(child, SIGTERM) == 0);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK(std::chrono::steady_clock::now() - signalled < seconds(10));
+  CHECK(WIFEXITED(status));
+  const int64_t before_resume = w.site_a->TotalRequests();
+  CHECK(before_resume < 44);
+
+  {
+    store::Store s = w.OpenStore();
+    auto runs = s.runs().Latest(1);
+    CHECK(runs->at(0).status == store::RunStatus::kInterrupted);
+  }
+  auto resumed = w.Crawl();
+  REQUIRE(resumed.has_value());
+  for (int i = 1; i <= 40; ++i) CHECK(w.site_a->Hits("/item/" + std::to_string(i)) == 1);
+  for (int k = 2; k <= 4; ++k) CHECK(w.site_a->Hits("/list/" + std::to_string(k)) == 1);
+}
+
+TEST_CASE("SIGKILL mid-run loses nothing recorded and the next run completes the rest",
+          "[integration]") {
+  World w;
+  w.options.sources.resize(1);
+  w.options.fetch.concurrency = 4;
+  leakwatch::testing::ServeForum(*w.site_a, 4, 10, milliseconds(100));
+  const pid_t child = CrawlInChild(w);
+  REQUIRE(child > 0);
+  while (w.site_a->TotalRequests() < 15) std::this_thread::sleep_for(milliseconds(5));
+  REQUIRE(::kill(child, SIGKILL) == 0);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+
+  std::set<std::string> done_before;
+  {
+    store::Store s = w.OpenStore();
+    auto check = s.Check();
+    REQUIRE(check.has_value());
+    CHECK(check->ok());
+    const int64_t id = s.sources().Get("forum-a")->id;
+    for (int i = 1; i <= 40; ++i) {
+      auto e = s.frontier().Find(id, A("/item/" + std::to_string(i)));
+      if (e.has_value() && e->has_value() && (*e)->state == store::FrontierState::kDone) {
+        done_before.insert((*e)->url);
+      }
+    }
+  }
+  auto resumed = w.Crawl();
+  REQUIRE(resumed.has_value());
+  store::Store s = w.OpenStore();
+  const int64_t id = s.sources().Get("forum-a")->id;
+  for (int i = 1; i <= 40; ++i) {
+    const std::string path = "/item/" + std::to_string(i);
+    auto e = s.frontier().Find(id, A(path));
+    REQUIRE(e->has_value());
+    CHECK((*e)->state == store::FrontierState::kDone);
+    // Recorded before the kill: never fetched again. In flight at the kill: at most twice.
+    CHECK(w.site_a->Hits(path) == (done_before.count(A(path)) ? 1 : w.site_a->Hits(path)));
+    CHECK(w.site_a->Hits(path) <= 2);
+  }
+  auto runs = s.runs().Latest(2);
+  REQUIRE(runs->size() == 2);
+  CHECK(runs->at(1).status == store::RunStatus::kInterrupted);  // marked abandoned
+}
+
+}  // namespace
+}  // namespace leakwatch::crawler
