@@ -594,6 +594,16 @@ Result<CrawlSummary> RunCrawl(const CrawlOptions& options, PageProcessor& proces
       return problem;
     }
   }
+  if (options.newnym && !options.control.address.empty()) {
+    auto recent = store.runs().Latest(2);
+    const bool too_soon =
+        recent && recent->size() == 2 &&
+        util::ToUnixSeconds(clock.Now()) - recent->at(1).started_at < kNewnymMinInterval.count();
+    if (!too_soon) {
+      Status st = SignalNewnym(options.control, kProxyCheckTimeout);
+      if (!st.ok()) util::LogWarn("SIGNAL NEWNYM failed", {{"error", st.ToString()}});
+    }
+  }
   Crawl crawl(options, processor, clock, store);
   return crawl.Run(run_id);
 }

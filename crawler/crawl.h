@@ -47,6 +47,8 @@ namespace leakwatch::crawler {
 inline constexpr int kExitCrawlLocked = 75;  // another crawl holds the lock (EX_TEMPFAIL)
 inline constexpr int kExitTorDown = 69;      // the proxy is unusable (EX_UNAVAILABLE)
 
+inline constexpr std::chrono::seconds kNewnymMinInterval{10};
+
 struct SourceSpec {
   std::string name;
   std::string profile = "generic";
@@ -76,6 +78,10 @@ struct CrawlOptions {
   const std::atomic<bool>* stop_flag = nullptr;
   bool preflight = true;
   ControlPortOptions control;
+  // Send SIGNAL NEWNYM on the control port at the start of the run so it does not
+  // reuse the previous run's circuits; skipped when the previous run started less
+  // than kNewnymMinInterval ago (Tor's own rate limit). Failure only logs a warning.
+  bool newnym = false;
   // Per-run stream isolation secret mixed into each source's SOCKS password, so a new
   // run gets new circuits even without a control port. Empty: derived from the run id.
   std::string isolation_salt;
