@@ -108,12 +108,13 @@ struct StoreConfig {
 struct TorConfig {
   // The SOCKS proxy every non-direct request goes through. Always socks5h:// (names are
   // resolved by Tor, never locally) with no user:password (leakwatch sets a per-source
-  // pair for stream isolation). Empty string: no proxy; then only `direct` sources
-  // may be configured.
+  // pair for stream isolation). Its host is an IP address or "localhost" (no DNS).
+  // Empty string: no proxy; then only `direct` sources may be configured.
   std::string socks_proxy = "socks5h://127.0.0.1:9050";
   // host:port parsed from socks_proxy by the loader; nullopt when socks_proxy is empty.
   std::optional<Endpoint> socks_endpoint = Endpoint{"127.0.0.1", 9050};
-  // Tor's control port, for the bootstrap check and NEWNYM; nullopt = not configured.
+  // Tor's control port (IP address or localhost), for the bootstrap check and NEWNYM;
+  // nullopt = not configured.
   std::optional<Endpoint> control_port;
   // Control-port authentication: Tor's cookie file (may be group-readable, as Tor
   // makes it), or a password from a file or environment variable. At most one of

@@ -7,6 +7,7 @@
 // together, so a user fixes a file in one pass.
 #include "config/internal/loader.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <re2/re2.h>
 #include <toml++/toml.h>
@@ -677,6 +678,19 @@ void ReadStore(TableReader& r, StoreConfig& out) {
   r.ReadPath("evidence_dir", out.evidence_dir);
 }
 
+// Tor's SOCKS and control addresses are connected to without any DNS lookup, as the
+// crawler does: an IP literal, or "localhost".
+constexpr const char* kNoDnsForTor =
+    "must be an IP address or localhost (leakwatch never resolves names itself)";
+
+bool IsIpOrLocalhost(const std::string& host) {
+  if (host == "localhost") return true;
+  in_addr v4{};
+  in6_addr v6{};
+  return ::inet_pton(AF_INET, host.c_str(), &v4) == 1 ||
+         ::inet_pton(AF_INET6, host.c_str(), &v6) == 1;
+}
+
 void ReadTor(TableReader& r, TorConfig& out) {
   std::string proxy;
   const toml::node* proxy_node = nullptr;
@@ -699,6 +713,8 @@ void ReadTor(TableReader& r, TorConfig& out) {
         problem = "the proxy URL needs a port, e.g. \"socks5h://127.0.0.1:9050\"";
       } else if (!parsed->path_and_rest.empty() && parsed->path_and_rest != "/") {
         problem = "the proxy URL must not have a path, got " + QuoteUrl(proxy);
+      } else if (!IsIpOrLocalhost(parsed->host)) {
+        problem = kNoDnsForTor + std::string(", got ") + QuoteUrl(proxy);
       }
       if (!problem.empty()) {
         r.Error(*proxy_node, "socks_proxy", problem);
@@ -712,7 +728,9 @@ void ReadTor(TableReader& r, TorConfig& out) {
   const toml::node* control_node = nullptr;
   if (r.ReadString("control_port", control, /*allow_empty=*/false, &control_node)) {
     auto endpoint = detail::ParseEndpoint(control, 1);
-    if (endpoint) {
+    if (endpoint && !IsIpOrLocalhost(endpoint->host)) {
+      r.Error(*control_node, "control_port", kNoDnsForTor + std::string(", got ") + Quote(control));
+    } else if (endpoint) {
       out.control_port = *endpoint;
     } else {
       r.Error(*control_node, "control_port",

@@ -326,6 +326,14 @@ TEST_CASE("Tor policy: .onion needs the proxy and is never direct", "[unit]") {
   CHECK(ErrorOf("[tor]\nsocks_proxy = \"socks5h://127.0.0.1\"\n") ==
         "leakwatch.toml:2:15: tor.socks_proxy: the proxy URL needs a port, e.g. "
         "\"socks5h://127.0.0.1:9050\"");
+  CHECK(ErrorOf("[tor]\nsocks_proxy = \"socks5h://tor.internal:9050\"\n") ==
+        "leakwatch.toml:2:15: tor.socks_proxy: must be an IP address or localhost (leakwatch "
+        "never resolves names itself), got \"socks5h://tor.internal:9050\"");
+  CHECK(ErrorOf("[tor]\ncontrol_port = \"tor:9051\"\n") ==
+        "leakwatch.toml:2:16: tor.control_port: must be an IP address or localhost (leakwatch "
+        "never resolves names itself), got \"tor:9051\"");
+  CHECK(MustParse("[tor]\nsocks_proxy = \"socks5h://[::1]:9050\"\n").tor.socks_endpoint ==
+        Endpoint{"::1", 9050});
   const Config direct = MustParse(
       "[tor]\nsocks_proxy = \"\"\n[[sources]]\nname = \"s\"\n"
       "direct = true\nurls = [\"https://example.org/\"]\n");
