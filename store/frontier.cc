@@ -1,6 +1,7 @@
 #include "store/frontier.h"
 
 #include "store/internal/core.h"
+#include "store/internal/queries.h"
 
 namespace leakwatch::store {
 namespace {
@@ -12,13 +13,7 @@ constexpr const char* kInsertUrl =
   "id, source_id, url, kind, depth, discovered_from, state, discovered_at, next_due_at, " \
   "attempts, last_status, last_attempt_at, etag, last_modified, content_hash, "           \
   "lease_run_id, last_run_id"
-// Listings first, then items, then files; newest discovered first within a kind.
-constexpr const char* kSelectDue =
-    "SELECT " LW_FRONTIER_COLUMNS
-    " FROM frontier WHERE state = 'pending' AND next_due_at <= ?1 "
-    "AND (?2 IS NULL OR source_id = ?2) AND (last_run_id IS NULL OR last_run_id != ?3) "
-    "ORDER BY CASE kind WHEN 'listing' THEN 0 WHEN 'item' THEN 1 ELSE 2 END, "
-    "discovered_at DESC, id DESC LIMIT ?4";
+constexpr const char* kSelectDue = detail::kTakeDueSql;
 constexpr const char* kGetById = "SELECT " LW_FRONTIER_COLUMNS " FROM frontier WHERE id = ?1";
 constexpr const char* kFind =
     "SELECT " LW_FRONTIER_COLUMNS " FROM frontier WHERE source_id = ?1 AND url = ?2";

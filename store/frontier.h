@@ -53,7 +53,7 @@ struct FrontierEntry {
   FrontierState state = FrontierState::kPending;
   int64_t discovered_at = 0;
   int64_t next_due_at = 0;
-  int64_t attempts = 0;                    // outcomes recorded so far
+  int64_t attempts = 0;                    // failures since the last success (drives the back-off)
   std::optional<std::string> last_status;  // "200", "timeout", "socks_ttl_expired", ...
   std::optional<int64_t> last_attempt_at;
   std::optional<std::string> etag;           // for conditional GET
@@ -103,8 +103,9 @@ class FrontierRepository {
   Result<std::vector<FrontierEntry>> TakeDue(int64_t run_id, int64_t limit,
                                              std::optional<int64_t> source_id = std::nullopt);
 
-  // Each outcome counts one attempt, clears the lease and sets last_attempt_at = now.
-  // NotFound for an unknown id. Idempotent enough for a retry after a failed commit.
+  // Every outcome clears the lease and sets last_status and last_attempt_at = now.
+  // Complete resets attempts to 0; the failures add one. NotFound for an unknown id.
+  // Safe to repeat after a failed commit (the whole outcome was rolled back).
   Status Complete(int64_t id, const FetchCompletion& completion);
   // Pending again at `next_due_at` (the caller computed the back-off from attempts).
   Status FailTransient(int64_t id, std::string_view last_status, int64_t next_due_at);
@@ -113,7 +114,8 @@ class FrontierRepository {
   // Returns every in_flight URL NOT leased to `current_run_id` to pending (due now,
   // attempts unchanged). Call at run start, holding the crawl lock. Returns the count.
   Result<int64_t> RequeueAbandoned(std::optional<int64_t> current_run_id);
-  // Returns the URLs leased to `run_id` to pending (graceful shutdown of that run).
+  // Returns the URLs leased to `run_id` to pending, not counted as taken by that run
+  // (graceful shutdown, or work handed back under back-pressure).
   Result<int64_t> Release(int64_t run_id);
 
   Result<FrontierEntry> Get(int64_t id);

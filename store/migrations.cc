@@ -20,7 +20,7 @@
 //     'failed_permanent'), next_due_at, attempts, last_status?, last_attempt_at?,
 //     etag?, last_modified?, content_hash?, lease_run_id? FK runs SET NULL (set while
 //     in_flight), last_run_id? (the last run that took it; at most once per run)
-//     UNIQUE (source_id, url); INDEX (state, next_due_at)
+//     UNIQUE (source_id, url); INDEX (state, kind rank, discovered_at DESC, id DESC)
 //   fetches      log row per fetch attempt (aged out by retention)
 //     id PK, run_id? FK runs SET NULL, source_id? FK sources SET NULL, url, fetched_at,
 //     http_status?, error_class?, bytes, duration_ms, content_sha256?
@@ -120,7 +120,12 @@ CREATE TABLE frontier (
   last_run_id INTEGER,
   UNIQUE (source_id, url)
 );
-CREATE INDEX frontier_due ON frontier (state, next_due_at);
+-- TakeDue walks this index in its ORDER BY order and stops after `limit` rows, so
+-- leasing stays cheap with a frontier of millions (a (state, next_due_at) index
+-- would make SQLite sort every pending row on each call).
+CREATE INDEX frontier_take ON frontier (
+  state, (CASE kind WHEN 'listing' THEN 0 WHEN 'item' THEN 1 ELSE 2 END),
+  discovered_at DESC, id DESC);
 CREATE INDEX frontier_lease ON frontier (lease_run_id) WHERE lease_run_id IS NOT NULL;
 
 CREATE TABLE fetches (

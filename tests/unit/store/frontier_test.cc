@@ -3,9 +3,11 @@
 #include <string>
 #include <vector>
 
+#include "store/internal/queries.h"
 #include "store/store.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/store/store_test_util.h"
+#include "util/sqlite.h"
 
 namespace leakwatch::store {
 namespace {
@@ -166,6 +168,8 @@ TEST_CASE("frontier outcomes: complete, revisit, transient and permanent failure
   CHECK(retry[0].attempts == 1);
   REQUIRE(frontier.FailTransient(retry[0].id, "socks_ttl_expired", kStartTime + 1800).ok());
   CHECK(frontier.Get(retry[0].id)->attempts == 2);
+  REQUIRE(frontier.Complete(retry[0].id, item_done).ok());
+  CHECK(frontier.Get(retry[0].id)->attempts == 0);  // back-off starts over after a success
   CHECK(frontier.Complete(12345, item_done).code() == StatusCode::kNotFound);
   CHECK(frontier.FailTransient(12345, "x", 0).code() == StatusCode::kNotFound);
 }
@@ -204,6 +208,26 @@ TEST_CASE("a killed run's leases return to pending when the next run starts", "[
   CHECK(store.frontier().RequeueAbandoned(run).value() == 0);
   CHECK(store.frontier().Release(run).value() == 5);
   CHECK(store.frontier().TakeDue(run, 10)->size() == 5);  // released = not attempted
+}
+
+}  // namespace
+}  // namespace leakwatch::store
+
+namespace leakwatch::store {
+namespace {
+
+TEST_CASE("TakeDue walks the frontier_take index instead of sorting every pending URL", "[unit]") {
+  testing::TempDir dir;
+  auto clock = MakeClock();
+  { REQUIRE(Store::Open(dir / "lw.db", clock).has_value()); }
+  auto db = util::Database::Open(dir / "lw.db", util::Database::Mode::kReadOnly, false);
+  REQUIRE(db.has_value());
+  auto plan = db->Prepare(std::string("EXPLAIN QUERY PLAN ") + detail::kTakeDueSql);
+  REQUIRE(plan.has_value());
+  std::string details;
+  while (plan->Step().value()) details += plan->ColumnText(3) + "\n";
+  CHECK_THAT(details, Catch::Contains("USING INDEX frontier_take"));
+  CHECK_THAT(details, !Catch::Contains("TEMP B-TREE"));
 }
 
 }  // namespace
