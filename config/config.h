@@ -156,7 +156,7 @@ struct CrawlConfig {
   };
   // Transient failures are retried in later runs after base * 2^(failures-1), with
   // jitter, capped at max.
-  Milliseconds retry_base_backoff{5 * 60 * 1000};       // 1s..7d
+  Milliseconds retry_base_backoff{60 * 1000};           // 1s..7d
   Milliseconds retry_max_backoff{24 * 60 * 60 * 1000};  // >= base, ..30d
 };
 
