@@ -240,8 +240,17 @@ class Extractor {
     return resolved->spec();
   }
 
+  // Text-scan finds on the site's own host are navigation (quote links, permalinks on
+  // an onion forum), not discoveries; file links are kept wherever they point.
+  bool IsOwnSiteDiscovery(const Link& link) const {
+    if (link.source != LinkSource::kTextScan || link.role == LinkRole::kFile) return false;
+    auto url = Url::Parse(link.url);
+    return url.has_value() && url->HostPort() == page_.url->HostPort();
+  }
+
   // Adds a link unless seen or over the cap. Returns whether it was added.
   bool AddLink(Link link) {
+    if (IsOwnSiteDiscovery(link)) return false;
     if (out_.links.size() + out_.files.size() >= limits_.max_links) {
       AddAnomaly("too_many_links", "links past " + std::to_string(limits_.max_links) + " dropped");
       return false;
@@ -323,17 +332,25 @@ class Extractor {
       }
       Link link;
       link.anchor_text = detail::TextOf(element, limits_.max_field_bytes);
+      auto resolved = page_.base->Resolve(href);
+      if (resolved.has_value() && resolved->IsHttp() && resolved->HostPort() == host) {
+        link.url = resolved->spec();
+        link.role = LooksLikeFileUrl(*resolved) ? LinkRole::kFile : LinkRole::kListing;
+        link.source = LinkSource::kPageLink;
+        AddLink(std::move(link));
+        return true;
+      }
       if (ClassifyScannedUrl(href, &*page_.base, link)) {
         link.source = LinkSource::kTextScan;
         AddLink(std::move(link));
         return true;
       }
-      auto resolved = page_.base->Resolve(href);
-      if (!resolved.has_value() || !resolved->IsHttp()) return true;
-      if (profile_.generic.same_site_only && resolved->HostPort() != host) return true;
+      if (!resolved.has_value() || !resolved->IsHttp() || profile_.generic.same_site_only) {
+        return true;
+      }
       link.url = resolved->spec();
       link.role = LinkRole::kListing;
-      link.source = LinkSource::kSameSite;
+      link.source = LinkSource::kPageLink;
       AddLink(std::move(link));
       return true;
     });
@@ -627,8 +644,8 @@ std::string_view LinkSourceName(LinkSource source) {
       return "profile";
     case LinkSource::kTextScan:
       return "text_scan";
-    case LinkSource::kSameSite:
-      return "same_site";
+    case LinkSource::kPageLink:
+      return "page_link";
   }
   return "profile";
 }

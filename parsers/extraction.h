@@ -53,7 +53,7 @@ std::string_view LinkRoleName(LinkRole role);
 enum class LinkSource {
   kProfile,   // a profile selector
   kTextScan,  // the onion / magnet / file-host scan of document text and post links
-  kSameSite,  // generic profile: any same-site <a href>
+  kPageLink,  // generic profile: an <a href> of the page (same-site unless configured)
 };
 std::string_view LinkSourceName(LinkSource source);
 

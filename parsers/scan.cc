@@ -137,6 +137,8 @@ bool ClassifyToken(std::string_view token, Link& link) {
 
 }  // namespace
 
+bool LooksLikeFileUrl(const Url& url) { return PathLooksLikeFile(url.path()); }
+
 bool IsFileHost(std::string_view host) {
   return std::any_of(kFileHosts.begin(), kFileHosts.end(), [&](std::string_view known) {
     if (host == known) return true;

@@ -29,6 +29,10 @@ std::vector<Link> ScanTextForLinks(std::string_view text, int post_index, size_t
 // URL) when it is an onion, magnet or file-host link.
 bool ClassifyScannedUrl(std::string_view href, const Url* base, Link& link);
 
+// True when the URL's path ends in an archive or data-file extension (.zip .7z .sql
+// .csv ...): such links are downloads whatever site they are on.
+bool LooksLikeFileUrl(const Url& url);
+
 // True when `host` is (a subdomain of) a known file host.
 bool IsFileHost(std::string_view host);
 

@@ -105,7 +105,7 @@ std::optional<Date> FindDate(std::string_view text) {
 // Seconds into the day, or nullopt without a clock time.
 std::optional<int> FindClock(std::string_view text) {
   static const RE2 kClock(
-      R"((?:^|[^\d:])(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*([AaPp])?\.?[Mm]?\b)");
+      R"((?:^|[^\d:])(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(?:\s*([AaPp])\.?[Mm]\b)?)");
   std::string hour;
   std::string minute;
   std::string second;

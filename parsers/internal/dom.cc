@@ -124,8 +124,15 @@ class TextBuilder {
  public:
   explicit TextBuilder(size_t max_bytes) : max_bytes_(max_bytes) {}
 
+  // NBSP (U+00A0, from &nbsp;) is layout, not data: it collapses like a space.
   void AppendCollapsed(std::string_view text) {
-    for (const char c : text) {
+    for (size_t i = 0; i < text.size(); ++i) {
+      const char c = text[i];
+      if (c == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0') {
+        ++i;
+        pending_space_ = true;
+        continue;
+      }
       if (IsSpace(c)) {
         pending_space_ = true;
         continue;
@@ -140,11 +147,15 @@ class TextBuilder {
     pending_space_ = false;
     for (const char c : text) Push(c == '\r' ? '\n' : c);
   }
-  void Break() {
-    pending_space_ = false;
-    while (!out_.empty() && out_.back() == ' ') out_.pop_back();
+  // Ends the current line at a block boundary (no blank lines between blocks).
+  void BlockBoundary() {
+    TrimTrailingSpaces();
+    if (!out_.empty() && out_.back() != '\n') Push('\n');
+  }
+  // A forced line break (<br>): consecutive ones give at most one blank line.
+  void LineBreak() {
+    TrimTrailingSpaces();
     if (out_.empty()) return;
-    // At most one empty line between blocks.
     if (out_.size() >= 2 && out_[out_.size() - 1] == '\n' && out_[out_.size() - 2] == '\n') return;
     Push('\n');
   }
@@ -162,6 +173,10 @@ class TextBuilder {
   }
 
  private:
+  void TrimTrailingSpaces() {
+    pending_space_ = false;
+    while (!out_.empty() && out_.back() == ' ') out_.pop_back();
+  }
   void Push(char c) {
     if (out_.size() >= max_bytes_) {
       full_ = true;
@@ -516,7 +531,7 @@ std::string TextOf(const GumboNode* node, size_t max_bytes, bool* truncated) {
     Frame& frame = stack.back();
     const GumboVector& children = ChildrenOf(frame.node);
     if (frame.next_child >= children.length) {
-      if (IsElement(frame.node) && IsBlock(frame.node->v.element.tag)) builder.Break();
+      if (IsElement(frame.node) && IsBlock(frame.node->v.element.tag)) builder.BlockBoundary();
       stack.pop_back();
       continue;
     }
@@ -536,7 +551,11 @@ std::string TextOf(const GumboNode* node, size_t max_bytes, bool* truncated) {
       case GUMBO_NODE_TEMPLATE: {
         const GumboTag tag = child->v.element.tag;
         if (IsSkipped(tag)) break;
-        if (IsBlock(tag)) builder.Break();
+        if (tag == GUMBO_TAG_BR) {
+          builder.LineBreak();
+          break;
+        }
+        if (IsBlock(tag)) builder.BlockBoundary();
         const bool child_verbatim = verbatim || tag == GUMBO_TAG_PRE || tag == GUMBO_TAG_TEXTAREA;
         stack.push_back({child, 0, child_verbatim});
         break;

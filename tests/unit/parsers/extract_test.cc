@@ -95,7 +95,7 @@ TEST_CASE("zero-byte and whitespace pages", "[unit]") {
 TEST_CASE("10,000-deep nesting is cut before Gumbo and costs little", "[unit]") {
   std::string html = "<html><body>";
   for (int i = 0; i < 10000; ++i) html += "<div><span>";
-  html += "deep text http://" + kOnion + ".onion/x";
+  html += "deep text http://hkkas7vodjm732fprg2gkag6s5jdpnr3o4bjbz5r2rmulyiifpfe7wm5.onion/x";
   const auto start = std::chrono::steady_clock::now();
   const auto extraction = Run(html);
   const auto elapsed = std::chrono::steady_clock::now() - start;
@@ -154,6 +154,14 @@ TEST_CASE("generic keeps same-site links only and resolves <base>", "[unit]") {
   CHECK(extraction.links[0].anchor_text == "A");
   REQUIRE(extraction.files.size() == 1);
   CHECK(extraction.files[0].url == "https://mega.nz/folder/Q#k");
+}
+
+TEST_CASE("onion links to the page's own site are navigation, not discoveries", "[unit]") {
+  const auto extraction =
+      Run("<p>see http://" + kOnion + ".onion/other and http://" + kOnion + ".onion/dump.zip</p>");
+  CHECK(extraction.links.empty());
+  REQUIRE(extraction.files.size() == 1);  // files are kept wherever they are
+  CHECK(extraction.files[0].url == "http://" + kOnion + ".onion/dump.zip");
 }
 
 TEST_CASE("text/plain bodies are one document", "[unit]") {
