@@ -274,9 +274,13 @@ void Crawl::WorkerLoop() {
         p.sha256 = *sha;
         p.unchanged = p.job.entry.content_hash && *p.job.entry.content_hash == p.sha256;
         if (!p.unchanged) {
-          const FetchedContent content{
-              *sources_[p.job.source_index],     result->final_url, p.job.entry.kind,
-              result->content_type.value_or(""), result->body,      p.sha256};
+          const std::string content_type = result->content_type.value_or("");
+          const FetchedContent content{*sources_[p.job.source_index],
+                                       result->final_url,
+                                       p.job.entry.kind,
+                                       content_type,
+                                       result->body,
+                                       p.sha256};
           p.page = processor_.Process(content);
         }
       } else {
@@ -369,6 +373,17 @@ Status Crawl::WriteSuccess(Processed& p) {
     if (!touched) return touched.error();
   }
   if (p.unchanged) return Status::Ok();
+  for (store::NewSighting& sighting : p.page.sightings) {
+    store::RecordSightingRequest request;
+    sighting.run_id = run_id_;
+    sighting.linked_from = e.discovered_from;
+    request.sighting = std::move(sighting);
+    for (const std::string& channel : options_.notify_channels) {
+      request.notifications.push_back({channel, "{}"});
+    }
+    LW_ASSIGN_OR_RETURN(store::RecordSightingResult recorded, store_.RecordSighting(request));
+    if (recorded.sighting.is_new) ++summary_.new_sightings;
+  }
   LW_ASSIGN_OR_RETURN(int64_t added, AddLinks(p));
   summary_.new_urls += added;
   if (e.kind == store::UrlKind::kListing) {
@@ -561,8 +576,8 @@ std::string CrawlSummary::ToString() const {
     }
     out += ")";
   }
-  out += ", " + std::to_string(new_urls) + " new URLs in " +
-         std::to_string(duration.count() / 1000) + "s";
+  out += ", " + std::to_string(new_urls) + " new URLs, " + std::to_string(new_sightings) +
+         " new sightings in " + std::to_string(duration.count() / 1000) + "s";
   return out;
 }
 

@@ -82,6 +82,8 @@ struct CrawlOptions {
   // reuse the previous run's circuits; skipped when the previous run started less
   // than kNewnymMinInterval ago (Tor's own rate limit). Failure only logs a warning.
   bool newnym = false;
+  // Outbox channels each new sighting notifies, e.g. {"email:0", "webhook:0"}.
+  std::vector<std::string> notify_channels;
   // Per-run stream isolation secret mixed into each source's SOCKS password, so a new
   // run gets new circuits even without a control port. Empty: derived from the run id.
   std::string isolation_salt;
@@ -92,6 +94,7 @@ struct CrawlSummary {
   store::RunStatus status = store::RunStatus::kOk;
   store::RunStats stats;
   int64_t new_urls = 0;
+  int64_t new_sightings = 0;
   std::chrono::milliseconds duration{0};
   bool stopped_by_signal = false;
   bool tor_down = false;

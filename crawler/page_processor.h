@@ -11,6 +11,7 @@
 
 #include "crawler/fetcher.h"
 #include "store/frontier.h"
+#include "store/store.h"
 
 namespace leakwatch::crawler {
 
@@ -26,7 +27,11 @@ struct ProcessedPage {
   std::vector<DiscoveredLink> links;
   std::optional<std::string> next_page;  // a listing's next page
   int64_t items = 0;                     // items the profile found (listing yield)
-  std::vector<std::string> anomalies;    // "kind: detail", stored as error rows
+  std::vector<std::string> anomalies;    // "kind: detail", counted in the run stats
+  // Dataset sightings in this body. The writer fills run_id and the notification
+  // channels (CrawlOptions::notify_channels) and records each with
+  // Store::RecordSighting.
+  std::vector<store::NewSighting> sightings;
 };
 
 // Everything a processor may look at for one response.

@@ -1,0 +1,36 @@
+// crawler/parsers_page_processor: the production PageProcessor — site-profile
+// extraction (parsers) for pages and dataset matching (match) for every body.
+//
+// Pages (listings and items) go through parsers::Extract with the source's profile
+// ("auto" detects the engine): links become frontier URLs (roles listing / item /
+// file), the next page and the item yield are passed on, anomalies counted. Every
+// body, page or file, is streamed through a MatchStream when a Matcher is given;
+// findings become sightings (kind, score, dataset refs, sha256, linked-from).
+// Archive expansion of downloaded files is not done here (see match/archive.h).
+//
+// Thread safety: Process may run on many workers at once; `profiles` and `matcher`
+// are immutable and must outlive the processor.
+#pragma once
+
+#include "crawler/page_processor.h"
+#include "match/matcher.h"
+#include "parsers/extraction.h"
+#include "parsers/profile.h"
+
+namespace leakwatch::crawler {
+
+class ParsersPageProcessor final : public PageProcessor {
+ public:
+  // `matcher` may be null (crawl without a pack: links only).
+  ParsersPageProcessor(const parsers::ProfileSet& profiles, const match::Matcher* matcher,
+                       parsers::Limits limits = {});
+
+  ProcessedPage Process(const FetchedContent& content) override;
+
+ private:
+  const parsers::ProfileSet& profiles_;
+  const match::Matcher* matcher_;
+  parsers::Limits limits_;
+};
+
+}  // namespace leakwatch::crawler

@@ -1,0 +1,99 @@
+// The production pipeline on loopback: RunCrawl with ParsersPageProcessor (built-in
+// "generic" profile + a real fingerprint pack) finds a dataset file posted on an onion
+// and records an exact sighting with its notification.
+#include <catch2/catch.hpp>
+#include <random>
+
+#include "crawler/crawl.h"
+#include "crawler/parsers_page_processor.h"
+#include "demo/fixture_server.h"
+#include "demo/socks5_server.h"
+#include "match/builder.h"
+#include "match/key.h"
+#include "store/store.h"
+#include "tests/support/temp_dir.h"
+
+namespace leakwatch::crawler {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr char kOnion[] = "leaksitexxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion";
+
+TEST_CASE("a leaked dataset file on an onion becomes an exact sighting", "[integration]") {
+  leakwatch::testing::TempDir dir;
+  std::mt19937 rng(42);
+  std::string leaked(200 * 1024, '\0');
+  for (char& c : leaked) c = static_cast<char>(rng() & 0xFF);
+  dir.Write("dataset/photos/traveler-0001.jpg", leaked);
+  REQUIRE(match::GenerateKeyFile(dir / "dataset.key").ok());
+  auto key = match::DatasetKey::Load(dir / "dataset.key");
+  REQUIRE(key.has_value());
+  match::BuildOptions build;
+  build.dataset_dir = dir / "dataset";
+  build.output = dir / "dataset.lwfp";
+  REQUIRE(match::BuildPack(build, *key).has_value());
+  auto matcher = match::Matcher::Load(dir / "dataset.lwfp", std::move(*key));
+  REQUIRE(matcher.has_value());
+  auto profiles = parsers::ProfileSet::WithBuiltins();
+  REQUIRE(profiles.has_value());
+
+  auto site = demo::FixtureServer::Start();
+  REQUIRE(site.has_value());
+  auto proxy = demo::Socks5Server::Start();
+  REQUIRE(proxy.has_value());
+  (*proxy)->MapOnion(kOnion, (*site)->port());
+  (*site)->SetRoute(
+      "/", demo::Route::Html("<html><body><h1>free dumps</h1><a href=\"/t/1\">border agency "
+                             "photos</a></body></html>"));
+  (*site)->SetRoute("/t/1",
+                    demo::Route::Html("<html><body><p>enjoy</p>"
+                                      "<a href=\"/dl/photos.bin\">download</a></body></html>"));
+  demo::Route file = demo::Route::Text(leaked);
+  file.content_type = "application/octet-stream";
+  (*site)->SetRoute("/dl/photos.bin", file);
+
+  CrawlOptions options;
+  options.db_path = dir / "leakwatch.db";
+  options.fetch.proxy_url = (*proxy)->ProxyUrl();
+  options.fetch.min_delay = milliseconds(0);
+  options.notify_channels = {"webhook:0"};
+  SourceSpec source;
+  source.name = "dump-site";
+  source.profile = "generic";
+  // The download is also a start URL, so this test does not depend on how the
+  // profile classifies links (parsers' own tests cover extraction).
+  source.start_urls = {std::string("http://") + kOnion + "/",
+                       std::string("http://") + kOnion + "/dl/photos.bin"};
+  options.sources = {source};
+  ParsersPageProcessor processor(*profiles, matcher->get());
+  util::SystemClock clock;
+  auto summary = RunCrawl(options, processor, clock);
+  REQUIRE(summary.has_value());
+  INFO(summary->ToString());
+  CHECK((*site)->Hits("/dl/photos.bin") == 1);
+  CHECK(summary->new_sightings >= 1);
+
+  auto store = store::Store::Open(options.db_path, clock);
+  REQUIRE(store.has_value());
+  auto sightings = store->sightings().Query({});
+  REQUIRE(sightings.has_value());
+  bool exact = false;
+  for (const auto& s : *sightings) {
+    if (s.kind == store::SightingKind::kExact &&
+        s.url == std::string("http://") + kOnion + "/dl/photos.bin") {
+      exact = true;
+      CHECK(s.source == "dump-site");
+      CHECK(s.score == 1.0);
+      CHECK(s.run_id == summary->run_id);
+    }
+  }
+  CHECK(exact);
+  auto pending = store->outbox().List(store::OutboxState::kPending, 10);
+  REQUIRE(pending.has_value());
+  REQUIRE(pending->size() >= 1);
+  CHECK(pending->at(0).channel == "webhook:0");
+}
+
+}  // namespace
+}  // namespace leakwatch::crawler
