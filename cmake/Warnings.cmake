@@ -15,7 +15,12 @@ if(CMAKE_BUILD_TYPE STREQUAL "Release")
   add_compile_options(-O2)
 endif()
 
-if(LW_TSAN)
+if(LW_FUZZ)
+  # Instrument every library for coverage so libFuzzer sees inside the modules, not
+  # only the fuzz entry point; fuzz executables add -fsanitize=fuzzer to link.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined)
+  add_link_options(-fsanitize=address,undefined)
+elseif(LW_TSAN)
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
   add_link_options(-fsanitize=thread)
 elseif(LW_SANITIZE AND CMAKE_BUILD_TYPE STREQUAL "Debug")

@@ -50,6 +50,7 @@ std::string_view LevelName(LogLevel level) {
 
 void SetupLogging(LogFormat format, LogLevel level) {
   g_format = format;
+  spdlog::drop("leakwatch");  // SetupLogging may run again (tests run the CLI in-process)
   auto logger = spdlog::stderr_logger_mt("leakwatch");
   // JSON lines are built whole by Log(); text gets a short human prefix.
   logger->set_pattern(format == LogFormat::kJson ? "%v" : "leakwatch: %^%l%$: %v");

@@ -1,0 +1,45 @@
+#include "app/context.h"
+
+#include <ostream>
+
+namespace leakwatch::app {
+
+std::filesystem::path Context::ConfigPath() const {
+  std::optional<std::filesystem::path> flag;
+  if (!flags.config_path.empty()) flag = flags.config_path;
+  return config::ResolveConfigPath(flag, env_.vars).path;
+}
+
+bool Context::ConfigPathIsExplicit() const {
+  std::optional<std::filesystem::path> flag;
+  if (!flags.config_path.empty()) flag = flags.config_path;
+  return config::ResolveConfigPath(flag, env_.vars).origin != config::ConfigPathOrigin::kDefault;
+}
+
+Result<config::Config> Context::LoadConfig() const {
+  const std::filesystem::path path = ConfigPath();
+  Result<config::Config> loaded = config::LoadConfig(path, env_.vars);
+  if (loaded.has_value()) return loaded;
+  if (loaded.error().code() == StatusCode::kNotFound) {
+    if (!ConfigPathIsExplicit()) return config::DefaultConfig(env_.vars);
+    // A file the user named must exist: that is a usage error, not a runtime one.
+    return Status::InvalidArgument(loaded.error().message());
+  }
+  return loaded;
+}
+
+std::filesystem::path Context::DbPath(const config::Config& config) const {
+  if (!flags.db_path.empty()) return flags.db_path;
+  return config.store.db;
+}
+
+int ExitCodeFor(const Status& status) {
+  return status.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+}
+
+int Context::Fail(const Status& status) const {
+  err_ << "leakwatch: " << status.message() << "\n";
+  return ExitCodeFor(status);
+}
+
+}  // namespace leakwatch::app

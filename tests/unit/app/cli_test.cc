@@ -1,0 +1,132 @@
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "app/app.h"
+#include "tests/support/temp_dir.h"
+
+namespace leakwatch::app {
+namespace {
+namespace fs = std::filesystem;
+
+// Runs the CLI in-process with a private environment rooted in a temp dir.
+struct Cli {
+  testing::TempDir home;
+  std::map<std::string, std::string> vars{
+      {"HOME", home.path().string()},
+      {"XDG_CONFIG_HOME", (home / "config").string()},
+      {"XDG_DATA_HOME", (home / "data").string()},
+  };
+  std::string out;
+  std::string err;
+
+  int operator()(std::vector<std::string> args) {
+    Environment env;
+    env.vars = config::Environment::FromMap({vars.begin(), vars.end()});
+    std::ostringstream o;
+    std::ostringstream e;
+    const int code = Run(args, o, e, env);
+    out = o.str();
+    err = e.str();
+    return code;
+  }
+};
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+TEST_CASE("--help lists the commands and exits 0", "[unit]") {
+  Cli cli;
+  REQUIRE(cli({"--help"}) == 0);
+  for (const char* command : {"init", "doctor", "db"}) {
+    INFO(command);
+    CHECK(Contains(cli.out, command));
+  }
+}
+
+TEST_CASE("every command has --help", "[unit]") {
+  Cli cli;
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"init", "--help"}, {"doctor", "--help"}, {"db", "check", "--help"}}) {
+    INFO(args[0]);
+    REQUIRE(cli(args) == 0);
+    CHECK(Contains(cli.out, "Usage"));
+  }
+}
+
+TEST_CASE("--version prints the version", "[unit]") {
+  Cli cli;
+  REQUIRE(cli({"--version"}) == 0);
+  CHECK(Contains(cli.out, "leakwatch 0."));
+}
+
+TEST_CASE("unknown command and bad flag are usage errors (exit 2)", "[unit]") {
+  Cli cli;
+  CHECK(cli({"frobnicate"}) == 2);
+  CHECK(Contains(cli.err, "unknown command 'frobnicate'"));
+  CHECK(cli({"doctor", "--no-such-flag"}) == 2);
+  CHECK(Contains(cli.err, "--no-such-flag"));
+  CHECK(cli({}) == 2);
+  CHECK(cli({"--log-format", "xml", "doctor"}) == 2);
+}
+
+TEST_CASE("init writes a starter config and data dir, and never overwrites", "[unit]") {
+  Cli cli;
+  REQUIRE(cli({"init"}) == 0);
+  const fs::path config = cli.home / "config/leakwatch/leakwatch.toml";
+  REQUIRE(fs::exists(config));
+  CHECK(fs::is_directory(cli.home / "data/leakwatch"));
+  CHECK(fs::exists(cli.home / "data/leakwatch/leakwatch.db"));
+
+  std::ofstream(config, std::ios::app) << "\n# my edit\n";
+  const auto size_before = fs::file_size(config);
+  REQUIRE(cli({"init"}) == 0);
+  CHECK(fs::file_size(config) == size_before);
+  CHECK(Contains(cli.out, "kept"));
+}
+
+TEST_CASE("doctor passes on a fresh init and fails on an unusable DB", "[unit]") {
+  Cli cli;
+  REQUIRE(cli({"init"}) == 0);
+  REQUIRE(cli({"doctor"}) == 0);
+  CHECK(Contains(cli.out, "✓ config"));
+  CHECK(Contains(cli.out, "✓ database"));
+
+  const fs::path garbage = cli.home.Write("garbage.db", std::string(4096, 'G'));
+  CHECK(cli({"--db", garbage.string(), "doctor"}) == 1);
+  CHECK(Contains(cli.out, "✗ database"));
+  CHECK(Contains(cli.out, "garbage.db"));
+}
+
+TEST_CASE("doctor reports a broken config with file:line:col and exits 1", "[unit]") {
+  Cli cli;
+  const fs::path config = cli.home.Write("bad.toml", "[crawl]\nconcurrency = \"many\"\n");
+  CHECK(cli({"--config", config.string(), "doctor"}) == 1);
+  CHECK(Contains(cli.out, "✗ config"));
+  CHECK(Contains(cli.out, "bad.toml:2:"));
+}
+
+TEST_CASE("a missing explicit config is a configuration error (exit 2)", "[unit]") {
+  Cli cli;
+  CHECK(cli({"--config", (cli.home / "nope.toml").string(), "db", "check"}) == 2);
+  CHECK(Contains(cli.err, "nope.toml"));
+}
+
+TEST_CASE("db check reports integrity and schema, and a corrupt file clearly", "[unit]") {
+  Cli cli;
+  REQUIRE(cli({"init"}) == 0);
+  REQUIRE(cli({"db", "check"}) == 0);
+  CHECK(Contains(cli.out, "integrity"));
+  CHECK(Contains(cli.out, "schema"));
+
+  const fs::path garbage = cli.home.Write("garbage.db", std::string(4096, 'G'));
+  CHECK(cli({"--db", garbage.string(), "db", "check"}) == 1);
+  CHECK(Contains(cli.out + cli.err, "garbage.db"));
+  CHECK(Contains(cli.out + cli.err, "not a database"));
+}
+
+}  // namespace
+}  // namespace leakwatch::app
