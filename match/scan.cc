@@ -118,8 +118,8 @@ ScanSummary Scan(const Matcher& matcher, const std::vector<std::string>& paths,
 }
 
 int ScanExitCode(const ScanSummary& summary) {
-  if (summary.findings > 0) return 0;
-  return summary.errors > 0 ? 2 : 1;
+  if (summary.errors > 0) return 2;
+  return summary.findings > 0 ? 0 : 1;
 }
 
 }  // namespace leakwatch::match

@@ -43,8 +43,9 @@ struct ScanSummary {
 ScanSummary Scan(const Matcher& matcher, const std::vector<std::string>& paths,
                  const ScanOptions& options, ScanSink& sink);
 
-// grep-style exit status for a finished scan: 0 when anything matched, else 2 when a
-// path could not be scanned, else 1. Anomalies alone do not count as matches.
+// grep-style exit status for a finished scan: 2 when a path could not be scanned (as
+// grep, even if something else matched), else 0 when anything matched, else 1.
+// Anomalies (limits, damaged archives) do not count as matches nor as errors.
 int ScanExitCode(const ScanSummary& summary);
 
 }  // namespace leakwatch::match

@@ -1,0 +1,143 @@
+// leakwatch scan: match files, directories and stdin against a fingerprint pack
+// (match/scan.h). Output: a table for humans or one JSON object per line:
+//   finding: {"path","kind","score","confidence","dataset_ref":[...],"sha256","size",
+//             "matched_bytes","single_hits"[, "distance"]}
+//   anomaly: {"path","kind":"anomaly","anomaly":"limit","detail":"expansion ratio",
+//             "message":"limit: expansion ratio"}
+// Exit status like grep: 0 something matched, 1 nothing matched, 2 error.
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "app/commands.h"
+#include "match/matcher.h"
+#include "match/scan.h"
+
+namespace leakwatch::app {
+namespace {
+
+struct ScanFlags {
+  std::string pack;
+  std::string key_file;
+  std::string format = "table";
+  std::vector<std::string> paths;
+};
+
+class OutputSink final : public match::ScanSink {
+ public:
+  OutputSink(Context& ctx, bool jsonl) : ctx_(ctx), jsonl_(jsonl) {}
+
+  void OnFinding(const match::Finding& f) override {
+    if (jsonl_) {
+      nlohmann::json j = {{"path", f.path},
+                          {"kind", match::FindingKindName(f.kind)},
+                          {"score", f.score},
+                          {"confidence", match::ConfidenceName(f.confidence)},
+                          {"dataset_ref", f.dataset_refs},
+                          {"sha256", f.sha256},
+                          {"size", f.size},
+                          {"matched_bytes", f.matched_bytes},
+                          {"single_hits", f.single_hits}};
+      if (f.distance) j["distance"] = *f.distance;
+      ctx_.out() << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      return;
+    }
+    Header();
+    std::string refs;
+    for (size_t i = 0; i < f.dataset_refs.size() && i < 3; ++i) {
+      refs += (i ? "," : "") + f.dataset_refs[i];
+    }
+    if (f.dataset_refs.size() > 3) refs += ",+" + std::to_string(f.dataset_refs.size() - 3);
+    std::ostringstream score;
+    score << std::fixed << std::setprecision(f.kind == match::FindingKind::kRecords ? 0 : 3)
+          << f.score;
+    ctx_.out() << std::left << std::setw(9) << match::FindingKindName(f.kind) << std::setw(9)
+               << score.str() << std::setw(6) << match::ConfidenceName(f.confidence)
+               << std::setw(24) << refs << f.path << "\n";
+  }
+
+  void OnAnomaly(const match::Anomaly& a) override {
+    if (jsonl_) {
+      nlohmann::json j = {{"path", a.path},
+                          {"kind", "anomaly"},
+                          {"anomaly", a.kind},
+                          {"detail", a.detail},
+                          {"message", a.Message()}};
+      ctx_.out() << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      return;
+    }
+    Header();
+    ctx_.out() << std::left << std::setw(48) << ("! " + a.Message()) << a.path << "\n";
+  }
+
+  void OnError(const std::string&, const Status& status) override {
+    ctx_.err() << "leakwatch: " << status.message() << "\n";
+  }
+
+ private:
+  void Header() {
+    if (header_done_) return;
+    header_done_ = true;
+    ctx_.out() << std::left << std::setw(9) << "KIND" << std::setw(9) << "SCORE" << std::setw(6)
+               << "CONF" << std::setw(24) << "DATASET_REF"
+               << "PATH\n";
+  }
+
+  Context& ctx_;
+  bool jsonl_;
+  bool header_done_ = false;
+};
+
+// Any error that stops a scan exits 2, like grep (ctx.Fail's 1 is a match miss here).
+int FailScan(Context& ctx, const Status& status) {
+  ctx.Fail(status);
+  return kExitUsage;
+}
+
+int RunScan(Context& ctx, ScanFlags flags) {
+  match::ScanOptions options;
+  if (flags.pack.empty() || flags.key_file.empty()) {
+    Result<config::Config> config = ctx.LoadConfig();
+    if (!config.has_value()) return FailScan(ctx, config.error());
+    if (flags.pack.empty()) flags.pack = config->match.pack.string();
+    if (flags.key_file.empty()) flags.key_file = config->match.key_file.string();
+    const config::MatchLimits& l = config->match.limits;
+    options.limits.max_depth = l.archive_depth;
+    options.limits.max_total_bytes = l.archive_total_bytes;
+    options.limits.max_ratio = l.archive_ratio;
+    options.limits.max_members = l.archive_members;
+    options.match.record_window_tokens =
+        static_cast<size_t>(config->match.records.proximity_tokens);
+  }
+  if (flags.pack.empty() || flags.key_file.empty()) {
+    return FailScan(
+        ctx, Status::InvalidArgument(
+                 "scan needs --pack and --key-file (or [match] pack and key_file in the config)"));
+  }
+  auto key = match::DatasetKey::Load(flags.key_file);
+  if (!key.has_value()) return FailScan(ctx, key.error());
+  auto matcher = match::Matcher::Load(flags.pack, std::move(*key));
+  if (!matcher.has_value()) return FailScan(ctx, matcher.error());
+  OutputSink sink(ctx, flags.format == "jsonl");
+  const match::ScanSummary summary = match::Scan(**matcher, flags.paths, options, sink);
+  return match::ScanExitCode(summary);
+}
+
+}  // namespace
+
+void RegisterScan(CLI::App& root, Context& ctx, Action& action) {
+  auto flags = std::make_shared<ScanFlags>();
+  CLI::App* cmd = root.add_subcommand(
+      "scan",
+      "Match files, directories or - (stdin) against a fingerprint pack; archives are "
+      "expanded in memory. Exit 0 match, 1 none, 2 error");
+  cmd->add_option("--pack", flags->pack, "Fingerprint pack (default: [match].pack)");
+  cmd->add_option("--key-file", flags->key_file, "Dataset key (default: [match].key_file)");
+  cmd->add_option("--format", flags->format, "Output format")
+      ->check(CLI::IsMember({"table", "jsonl"}));
+  cmd->add_option("PATH", flags->paths, "Files, directories or - for stdin")->required();
+  cmd->callback(
+      [&ctx, &action, flags] { action = [&ctx, flags] { return RunScan(ctx, *flags); }; });
+}
+
+}  // namespace leakwatch::app

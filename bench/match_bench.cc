@@ -1,0 +1,225 @@
+// match_bench: throughput figures for match/ (see bench/README.match.md).
+//   match_bench chunk FILE PACK KEY    exact+chunk matching of FILE, with and without SHA-256
+//   match_bench gen-records N CSV TEXT TEXT_MB PATTERNS
+//                                      N synthetic records as CSV, TEXT_MB of unrelated text
+//                                      with a 20-row sample inside, grep patterns
+//   match_bench build DIR PACK KEY [CSV]   pack build: files/s, MB/s
+//   match_bench records PACK KEY TEXT  pack load time, index bytes per fingerprint, text MB/s
+//   match_bench prf                    keyed PRF cost per call (SipHash-x-2-4 128)
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "match/builder.h"
+#include "match/key.h"
+#include "match/matcher.h"
+
+namespace {
+
+using namespace leakwatch;
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::unique_ptr<match::Matcher> LoadMatcher(const std::string& pack, const std::string& key_path,
+                                            double* seconds) {
+  auto key = match::DatasetKey::Load(key_path);
+  if (!key.has_value()) {
+    std::cerr << key.error().ToString() << "\n";
+    std::exit(2);
+  }
+  const auto t = Clock::now();
+  auto m = match::Matcher::Load(pack, std::move(*key));
+  if (!m.has_value()) {
+    std::cerr << m.error().ToString() << "\n";
+    std::exit(2);
+  }
+  if (seconds) *seconds = Since(t);
+  return std::move(*m);
+}
+
+int Chunk(const std::string& file, const std::string& pack, const std::string& key) {
+  const auto m = LoadMatcher(pack, key, nullptr);
+  const std::string data = ReadAll(file);
+  for (const bool sha : {false, true}) {
+    match::MatchOptions opts;
+    opts.compute_sha256 = sha;
+    opts.match_records = false;
+    const auto t = Clock::now();
+    auto s = m->NewStream("bench", opts);
+    constexpr size_t kPiece = 1 << 20;
+    for (size_t i = 0; i < data.size(); i += kPiece)
+      s->Feed(std::string_view(data).substr(i, kPiece));
+    const auto r = s->Finish();
+    const double secs = Since(t);
+    std::printf("exact+chunk%s: %.0f MB in %.3f s = %.0f MB/s (findings %zu)\n",
+                sha ? "+sha256" : "", static_cast<double>(data.size()) / 1e6, secs,
+                static_cast<double>(data.size()) / 1e6 / secs, r.findings.size());
+  }
+  return 0;
+}
+
+int GenRecords(size_t n, const std::string& csv_path, const std::string& text_path, size_t text_mb,
+               const std::string& patterns_path) {
+  std::mt19937_64 rng(7);
+  auto letter = [&] { return static_cast<char>('A' + rng() % 26); };
+  auto digit = [&] { return static_cast<char>('0' + rng() % 10); };
+  static const char* kFirst[] = {"José", "Zoë", "Łukasz", "Anaïs", "Søren", "Mary", "Ömer", "Paul"};
+  static const char* kLast[] = {"Müller", "O'Brien", "Wąsik", "Dubois", "Smith", "Çelik", "Novák"};
+  std::ofstream csv(csv_path), pat(patterns_path);
+  csv << "plate,traveler_name,passport_no,captured_at,lane\n";
+  std::vector<std::string> sample;
+  for (size_t i = 0; i < n; ++i) {
+    std::string plate = {letter(), letter(), '-',      digit(), digit(),
+                         digit(),  '-',      letter(), letter()};
+    std::string pass = {letter(), letter()};
+    for (int k = 0; k < 7; ++k) pass.push_back(digit());
+    const std::string name = std::string(kFirst[rng() % 8]) + " " + kLast[rng() % 7];
+    char ts[32];
+    std::snprintf(ts, sizeof ts, "2024-%02d-%02d %02d:%02d:%02d", static_cast<int>(1 + rng() % 12),
+                  static_cast<int>(1 + rng() % 28), static_cast<int>(rng() % 24),
+                  static_cast<int>(rng() % 60), static_cast<int>(rng() % 60));
+    const std::string row =
+        plate + ",\"" + name + "\"," + pass + "," + ts + ",lane-" + std::to_string(1 + rng() % 8);
+    csv << row << "\n";
+    pat << plate << "\n" << pass << "\n";
+    if (i % (n / 20 + 1) == 0 && sample.size() < 20) sample.push_back(row);
+  }
+  static const char* kWords[] = {
+      "the",      "border",   "agency", "said",       "on",    "Tuesday", "that",
+      "vehicle",  "records",  "were",   "2024-03-01", "lane",  "7",       "x9",
+      "passport", "traveler", "and",    "of",         "forum", "dump",    "price"};
+  std::ofstream text(text_path);
+  const size_t target = text_mb * 1000 * 1000;
+  size_t written = 0;
+  std::string line;
+  while (written < target) {
+    line.clear();
+    for (int w = 0; w < 12; ++w) {
+      line += kWords[rng() % 21];
+      line += ' ';
+    }
+    if (rng() % 50 == 0) {  // a plate-shaped string that is not in the dataset
+      line += {letter(), letter(), '-', digit(), digit(), digit(), '-', letter(), letter()};
+    }
+    line += '\n';
+    text << line;
+    written += line.size();
+    if (written > target / 2 && !sample.empty()) {
+      text << "\n";
+      for (const auto& s : sample) text << s << "\n";
+      text << "\n";
+      sample.clear();
+    }
+  }
+  return 0;
+}
+
+int Build(const std::string& dir, const std::string& pack, const std::string& key_path,
+          const std::string& csv) {
+  auto key = match::DatasetKey::Load(key_path);
+  if (!key.has_value()) return 2;
+  match::BuildOptions o;
+  o.dataset_dir = dir;
+  if (!csv.empty()) {
+    o.record_files = {csv};
+    o.identifiers = *match::ParseColumnSpecs("plate,passport_no");
+    o.corroborating = *match::ParseColumnSpecs("traveler_name,captured_at,lane");
+  }
+  o.output = pack;
+  const auto t = Clock::now();
+  auto s = match::BuildPack(o, *key);
+  if (!s.has_value()) {
+    std::cerr << s.error().ToString() << "\n";
+    return 2;
+  }
+  const double secs = Since(t);
+  std::printf(
+      "build: %llu files, %.0f MB, %llu chunks, %llu records in %.2f s = %.0f files/s, %.0f MB/s\n",
+      static_cast<unsigned long long>(s->info.file_count),
+      static_cast<double>(s->info.total_file_bytes) / 1e6,
+      static_cast<unsigned long long>(s->info.chunk_count),
+      static_cast<unsigned long long>(s->info.record_count), secs,
+      static_cast<double>(s->info.file_count) / secs,
+      static_cast<double>(s->info.total_file_bytes) / 1e6 / secs);
+  return 0;
+}
+
+int Records(const std::string& pack, const std::string& key, const std::string& text_path) {
+  double load = 0;
+  const auto m = LoadMatcher(pack, key, &load);
+  const auto st = m->stats();
+  std::printf(
+      "load: %.2f s; %llu record fingerprints, %.1f bytes each; %llu chunk fingerprints, %.1f "
+      "bytes each\n",
+      load, static_cast<unsigned long long>(st.record_fingerprints),
+      st.record_fingerprints
+          ? static_cast<double>(st.record_index_bytes) / static_cast<double>(st.record_fingerprints)
+          : 0.0,
+      static_cast<unsigned long long>(st.chunk_fingerprints),
+      st.chunk_fingerprints
+          ? static_cast<double>(st.chunk_index_bytes) / static_cast<double>(st.chunk_fingerprints)
+          : 0.0);
+  const std::string text = ReadAll(text_path);
+  match::MatchOptions opts;
+  opts.compute_sha256 = false;
+  const auto t = Clock::now();
+  auto s = m->NewStream("text", opts);
+  for (size_t i = 0; i < text.size(); i += 1 << 20)
+    s->Feed(std::string_view(text).substr(i, 1 << 20));
+  const auto r = s->Finish();
+  const double secs = Since(t);
+  double score = 0;
+  for (const auto& f : r.findings) {
+    if (f.kind == match::FindingKind::kRecords) score = f.score;
+  }
+  std::printf(
+      "records (exact+chunk+records, no sha256): %.0f MB in %.3f s = %.1f MB/s; corroborated "
+      "records found: %.0f\n",
+      static_cast<double>(text.size()) / 1e6, secs, static_cast<double>(text.size()) / 1e6 / secs,
+      score);
+  return 0;
+}
+
+int Prf() {
+  auto key = match::DatasetKey::FromBytes(std::string(32, '\x05'));
+  constexpr int kN = 10'000'000;
+  uint64_t acc = 0;
+  std::string v = "AB123CD";
+  const auto t = Clock::now();
+  for (int i = 0; i < kN; ++i) {
+    v[6] = static_cast<char>('A' + i % 26);
+    acc ^= key->HashSingle(v);
+  }
+  const double secs = Since(t);
+  std::printf("siphashx24 keyed single hash of 7 bytes: %.1f ns/call (%llx)\n", secs * 1e9 / kN,
+              static_cast<unsigned long long>(acc & 0xF));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> a(argv + 1, argv + argc);
+  if (a.size() == 4 && a[0] == "chunk") return Chunk(a[1], a[2], a[3]);
+  if (a.size() == 6 && a[0] == "gen-records") {
+    return GenRecords(std::stoul(a[1]), a[2], a[3], std::stoul(a[4]), a[5]);
+  }
+  if ((a.size() == 4 || a.size() == 5) && a[0] == "build")
+    return Build(a[1], a[2], a[3], a.size() == 5 ? a[4] : "");
+  if (a.size() == 4 && a[0] == "records") return Records(a[1], a[2], a[3]);
+  if (a.size() == 1 && a[0] == "prf") return Prf();
+  std::cerr << "usage: see the file comment of bench/match_bench.cc\n";
+  return 2;
+}
