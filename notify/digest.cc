@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "notify/internal/json_form.h"
+#include "notify/text.h"
 #include "util/clock.h"
 
 namespace leakwatch::notify::detail {
@@ -308,3 +309,11 @@ std::string RenderJson(const Digest& digest) {
 }
 
 }  // namespace leakwatch::notify::detail
+
+namespace leakwatch::notify {
+
+std::string DisplaySafe(std::string_view text, size_t max_bytes) {
+  return detail::CleanText(text, max_bytes);
+}
+
+}  // namespace leakwatch::notify

@@ -1,0 +1,291 @@
+// `leakwatch sightings …` and `leakwatch notify …` run in-process through app::Run on a
+// real SQLite store; machine formats are checked with Python's json and csv modules.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "app/app.h"
+#include "store/store.h"
+#include "tests/support/temp_dir.h"
+#include "tests/unit/notify/test_servers.h"
+#include "util/clock.h"
+
+namespace leakwatch::notify {
+namespace {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr int64_t kHour = 3600;
+
+struct Cli {
+  leakwatch::testing::TempDir home;
+  std::map<std::string, std::string> vars{
+      {"HOME", home.path().string()},
+      {"USER", "analyst7"},
+      {"XDG_CONFIG_HOME", (home / "config").string()},
+      {"XDG_DATA_HOME", (home / "data").string()},
+  };
+  fs::path db_path = home / "data/leakwatch/leakwatch.db";
+  std::string out;
+  std::string err;
+
+  int operator()(std::vector<std::string> args) {
+    app::Environment env;
+    env.vars = config::Environment::FromMap({vars.begin(), vars.end()});
+    std::ostringstream o;
+    std::ostringstream e;
+    const int code = app::Run(args, o, e, env);
+    out = o.str();
+    err = e.str();
+    return code;
+  }
+
+  // Three sightings: one 2 h old, one 3 days old with hostile text, one mention 1 h old.
+  std::vector<int64_t> Populate() {
+    util::SystemClock clock;
+    auto db = store::Store::Open(db_path, clock);
+    REQUIRE(db.has_value());
+    const int64_t now = util::ToUnixSeconds(clock.Now());
+    std::vector<int64_t> ids;
+    auto add = [&](store::NewSighting s) {
+      auto r = db->sightings().Upsert(s);
+      REQUIRE(r.has_value());
+      ids.push_back(r->id);
+    };
+    store::NewSighting a;
+    a.source = "paste-recent";
+    a.url = "http://paste.onion/p/1";
+    a.sha256 = std::string(64, '1');
+    a.kind = store::SightingKind::kExact;
+    a.score = 1.0;
+    a.dataset_refs = R"(["images/0001.jpg"])";
+    a.evidence_warc = "/data/evidence/run-1.warc";
+    a.evidence_warc_offset = 4096;
+    a.seen_at = now - 2 * kHour;
+    add(a);
+    store::NewSighting b;
+    b.source = "forum-x";
+    b.url = "=HYPERLINK(\"http://evil\"),\"quoted\"\r\nnext\x1b[31m";
+    b.member_path = "dump/a,b.csv";
+    b.sha256 = std::string(64, '2');
+    b.kind = store::SightingKind::kRecords;
+    b.score = 12;
+    b.seen_at = now - 72 * kHour;
+    add(b);
+    store::NewSighting c;
+    c.source = "forum-x";
+    c.url = "http://forum.onion/t/9";
+    c.sha256 = std::string(64, '3');
+    c.kind = store::SightingKind::kMention;
+    c.snippet = "the Perceptics files are here";
+    c.seen_at = now - kHour;
+    add(c);
+    return ids;
+  }
+
+  fs::path Save(const std::string& name, const std::string& content) {
+    return home.Write(name, content);
+  }
+};
+
+std::string Python() { return testing::SystemPython(); }
+
+TEST_CASE("sightings --format json parses with python -m json.tool, newest first",
+          "[integration]") {
+  Cli cli;
+  const auto ids = cli.Populate();
+  REQUIRE(cli({"sightings", "--format", "json"}) == 0);
+  const fs::path file = cli.Save("out.json", cli.out);
+  testing::RunTool({Python(), "-m", "json.tool", file.string()});
+  const json rows = json::parse(cli.out);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0]["id"] == ids[2]);  // 1 h old
+  CHECK(rows[1]["id"] == ids[0]);  // 2 h old
+  CHECK(rows[2]["id"] == ids[1]);  // 3 days old
+  CHECK(rows[1]["kind"] == "exact");
+  CHECK(rows[1]["dataset_refs"] == json::array({"images/0001.jpg"}));
+  CHECK(rows[1]["evidence"]["offset"] == 4096);
+  CHECK(rows[0]["snippet"] == "the Perceptics files are here");
+
+  REQUIRE(cli({"sightings", "--format", "json", "--kind", "mention"}) == 0);
+  CHECK(json::parse(cli.out).size() == 1);
+  REQUIRE(cli({"sightings", "--format", "json", "--since", "24h"}) == 0);
+  CHECK(json::parse(cli.out).size() == 2);
+  REQUIRE(cli({"sightings", "--format", "json", "--until", "24h"}) == 0);
+  CHECK(json::parse(cli.out).size() == 1);
+  REQUIRE(cli({"sightings", "--format", "json", "--source", "forum-x", "--limit", "1"}) == 0);
+  CHECK(json::parse(cli.out).size() == 1);
+  REQUIRE(cli({"sightings", "--format", "json", "--min-score", "2"}) == 0);
+  CHECK(json::parse(cli.out).size() == 1);
+  REQUIRE(cli({"sightings", "--format", "json", "--since", "2099-01-01"}) == 0);
+  CHECK(cli.out == "[]\n");
+}
+
+TEST_CASE("sightings --format jsonl and export: one JSON object per line", "[integration]") {
+  Cli cli;
+  cli.Populate();
+  for (std::vector<std::string> args : {std::vector<std::string>{"sightings", "--format", "jsonl"},
+                                        std::vector<std::string>{"sightings", "export"}}) {
+    REQUIRE(cli(args) == 0);
+    const fs::path file = cli.Save("out.jsonl", cli.out);
+    const std::string count = testing::RunTool(
+        {Python(), "-c",
+         "import json,sys\nn=0\nfor line in open(sys.argv[1]):\n  json.loads(line); n+=1\n"
+         "print(n)",
+         file.string()});
+    CHECK(count == "3\n");
+  }
+  CHECK(cli({"sightings", "export", "--format", "warc"}) == 2);
+  CHECK(cli.err.find("not available yet") != std::string::npos);
+}
+
+TEST_CASE("sightings --format csv parses with python's csv module, hostile cells intact",
+          "[integration]") {
+  Cli cli;
+  cli.Populate();
+  REQUIRE(cli({"sightings", "--format", "csv"}) == 0);
+  const fs::path file = cli.Save("out.csv", cli.out);
+  const std::string parsed =
+      testing::RunTool({Python(), "-c",
+                        "import csv,json,sys\n"
+                        "rows=list(csv.DictReader(open(sys.argv[1], newline='')))\n"
+                        "print(json.dumps(rows))",
+                        file.string()});
+  const json rows = json::parse(parsed);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0]["kind"] == "mention");
+  CHECK(rows[1]["evidence_warc_offset"] == "4096");
+  // The hostile URL survives quoting; the formula is defused with a leading apostrophe.
+  CHECK(rows[2]["url"] == "'=HYPERLINK(\"http://evil\"),\"quoted\"\r\nnext\x1b[31m");
+  CHECK(rows[2]["member_path"] == "dump/a,b.csv");
+  CHECK(rows[2]["score"] == "12");
+  CHECK(rows[2]["acked_by"] == "");
+}
+
+TEST_CASE("sightings table fits 80 columns and has no colour off a TTY", "[integration]") {
+  Cli cli;
+  cli.Populate();
+  REQUIRE(cli({"sightings"}) == 0);
+  std::istringstream lines(cli.out);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    ++n;
+    size_t columns = 0;
+    for (char c : line) columns += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+    INFO(line);
+    CHECK(columns <= 80);
+  }
+  CHECK(n == 4);
+  CHECK(cli.out.find('\x1b') == std::string::npos);  // neither colour nor the URL's escape
+  CHECK(cli.out.find("paste.onion/p/1") != std::string::npos);
+}
+
+TEST_CASE("sightings: bad flags exit 2, unknown id exits 1 with a clear message", "[integration]") {
+  Cli cli;
+  cli.Populate();
+  CHECK(cli({"sightings", "--since", "yesterday"}) == 2);
+  CHECK(cli.err.find("--since yesterday") != std::string::npos);
+  CHECK(cli({"sightings", "--since", "2026-02-31"}) == 2);
+  CHECK(cli({"sightings", "--kind", "photo"}) == 2);
+  CHECK(cli({"sightings", "--format", "xml"}) == 2);
+  CHECK(cli({"sightings", "show", "999"}) == 1);
+  CHECK(cli.err.find("no sighting with id 999") != std::string::npos);
+  CHECK(cli({"sightings", "ack", "999"}) == 1);
+  CHECK(cli({"sightings", "show", "abc"}) == 2);
+}
+
+TEST_CASE("sightings: missing database is a runtime failure, not a new empty file",
+          "[integration]") {
+  Cli cli;
+  CHECK(cli({"sightings"}) == 1);
+  CHECK(cli.err.find("no database") != std::string::npos);
+  CHECK_FALSE(fs::exists(cli.db_path));
+}
+
+TEST_CASE("sightings show, ack (who and when) and --unacked", "[integration]") {
+  Cli cli;
+  const auto ids = cli.Populate();
+  const std::string id = std::to_string(ids[0]);
+  REQUIRE(cli({"sightings", "show", id}) == 0);
+  CHECK(cli.out.find("http://paste.onion/p/1") != std::string::npos);
+  CHECK(cli.out.find("/data/evidence/run-1.warc (response record at byte 4096)") !=
+        std::string::npos);
+  CHECK(cli.out.find("acked:         no") != std::string::npos);
+
+  REQUIRE(cli({"sightings", "ack", id, "--note", "reported to legal"}) == 0);
+  CHECK(cli.out.find("acknowledged by analyst7") != std::string::npos);
+  REQUIRE(cli({"sightings", "show", id, "--format", "json"}) == 0);
+  const json shown = json::parse(cli.out);
+  CHECK(shown["ack"]["by"] == "analyst7");
+  CHECK(shown["ack"]["note"] == "reported to legal");
+
+  REQUIRE(cli({"sightings", "--unacked", "--format", "json"}) == 0);
+  for (const auto& row : json::parse(cli.out)) CHECK(row["id"] != ids[0]);
+  CHECK(json::parse(cli.out).size() == 2);
+}
+
+TEST_CASE("sightings summary: coverage, per kind, source and day", "[integration]") {
+  Cli cli;
+  cli.Populate();
+  REQUIRE(cli({"sightings", "summary"}) == 0);
+  CHECK(cli.out.find("Coverage: 0 dataset files and 0 records") != std::string::npos);
+  CHECK(cli.out.find("Sightings: 3 (3 not yet acknowledged)") != std::string::npos);
+  CHECK(cli.out.find("exact") != std::string::npos);
+  CHECK(cli.out.find("forum-x") != std::string::npos);
+  CHECK(cli.out.find("By day") != std::string::npos);
+}
+
+// A config whose only channel is an exec hook writing its stdin to `out_dir`.
+void WriteExecConfig(Cli& cli, const fs::path& out_dir, int exit_code) {
+  fs::create_directories(out_dir);
+  const fs::path script = cli.home.Write("hook.sh", "#!/bin/sh\ncat > \"" + out_dir.string() +
+                                                        "/$(date +%s%N).json\"\nexit " +
+                                                        std::to_string(exit_code) + "\n");
+  fs::permissions(script, fs::perms::owner_all);
+  cli.home.Write("config/leakwatch/leakwatch.toml",
+                 "[[notify.exec]]\nname = \"ticket\"\ncommand = [\"/bin/sh\", \"" +
+                     script.string() + "\"]\ntimeout = \"10s\"\n");
+}
+
+TEST_CASE("notify test reports each channel; notify deliver and status", "[integration]") {
+  Cli cli;
+  const fs::path out = cli.home / "hook-out";
+  WriteExecConfig(cli, out, 0);
+  REQUIRE(cli({"notify", "test"}) == 0);
+  CHECK(cli.out.find("ticket (exec)") != std::string::npos);
+  CHECK(cli.out.find("test message accepted") != std::string::npos);
+  REQUIRE(std::distance(fs::directory_iterator(out), fs::directory_iterator()) == 1);
+
+  // Queue one sighting on the channel, deliver, and check the status counts.
+  {
+    util::SystemClock clock;
+    auto db = store::Store::Open(cli.db_path, clock);
+    REQUIRE(db.has_value());
+    store::RecordSightingRequest req;
+    req.sighting.source = "s";
+    req.sighting.url = "http://x.onion/1";
+    req.sighting.sha256 = std::string(64, 'f');
+    req.notifications = {{"ticket", "{}"}};
+    REQUIRE(db->RecordSighting(req).has_value());
+  }
+  REQUIRE(cli({"notify", "status"}) == 0);
+  CHECK(cli.out.find("ticket") != std::string::npos);
+  CHECK(cli.out.find("1 pending, 0 given up.") != std::string::npos);
+  REQUIRE(cli({"notify", "deliver"}) == 0);
+  CHECK(cli.out.find("ticket: 1 delivered in 1 digest(s)") != std::string::npos);
+  REQUIRE(cli({"notify", "status"}) == 0);
+  CHECK(cli.out.find("0 pending, 0 given up.") != std::string::npos);
+
+  WriteExecConfig(cli, out, 4);
+  CHECK(cli({"notify", "test"}) == 1);
+  CHECK(cli.out.find("exited with status 4") != std::string::npos);
+  CHECK(cli({"notify", "test", "--channel", "nope"}) == 2);
+}
+
+}  // namespace
+}  // namespace leakwatch::notify
