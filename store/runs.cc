@@ -76,7 +76,7 @@ Status RunRepository::UpdateStats(int64_t run_id, const RunStats& stats) {
 }
 
 Status RunRepository::Finish(int64_t run_id, RunStatus status, const RunStats& stats,
-                             std::optional<std::string> note) {
+                             const std::optional<std::string>& note) {
   const std::string errors = ErrorsToJson(stats.errors_by_class);
   LW_ASSIGN_OR_RETURN(int64_t changed, core_.Write(kFinishRun, run_id, RunStatusName(status),
                                                    stats.pages, stats.bytes, stats.errors,

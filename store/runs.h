@@ -51,7 +51,7 @@ class RunRepository {
   Status UpdateStats(int64_t run_id, const RunStats& stats);
   // Sets the final status, stats, note and finished_at = now. NotFound for a bad id.
   Status Finish(int64_t run_id, RunStatus status, const RunStats& stats,
-                std::optional<std::string> note = std::nullopt);
+                const std::optional<std::string>& note = std::nullopt);
   // Marks every run still "running" other than `current_run_id` as interrupted
   // (finished now, note "abandoned"): called by a new run holding the crawl lock,
   // which proves those runs' processes are gone. Returns how many.

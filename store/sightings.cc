@@ -137,7 +137,8 @@ Result<std::vector<Sighting>> SightingRepository::Query(const SightingFilter& f)
   return sightings;
 }
 
-Status SightingRepository::Ack(int64_t id, std::string_view by, std::optional<std::string> note) {
+Status SightingRepository::Ack(int64_t id, std::string_view by,
+                               const std::optional<std::string>& note) {
   LW_ASSIGN_OR_RETURN(int64_t changed, core_.Write(kAck, id, core_.Now(), by, note));
   if (changed == 0) {
     return Status::NotFound("no sighting with id " + std::to_string(id));

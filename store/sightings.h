@@ -89,7 +89,7 @@ class SightingRepository {
   Result<Sighting> Get(int64_t id);
   Result<std::vector<Sighting>> Query(const SightingFilter& filter);
   // Marks triaged: acked_at = now, by, note (a second ack overwrites). NotFound.
-  Status Ack(int64_t id, std::string_view by, std::optional<std::string> note);
+  Status Ack(int64_t id, std::string_view by, const std::optional<std::string>& note);
   // Per-kind counts, for `sightings summary`.
   Result<std::vector<std::pair<SightingKind, int64_t>>> CountByKind();
   // Per source name, ordered by name.
