@@ -18,13 +18,11 @@ constexpr size_t kChannels = 3;
 
 class Rng {
  public:
-  explicit Rng(uint64_t seed) : state_(seed * 0x9E3779B97F4A7C15ULL + 0x1234567ULL) {}
-  uint64_t Next() {  // splitmix64
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
+  // The seed is mixed first: splitmix64 streams from nearby raw seeds are shifted
+  // copies of each other (seed s + k replays seed s's draws k steps later), which
+  // made "distinct" generated images share their layout.
+  explicit Rng(uint64_t seed) : state_(Mix(seed ^ 0x5DEECE66DULL)) {}
+  uint64_t Next() { return Mix(state_ += 0x9E3779B97F4A7C15ULL); }  // splitmix64
   double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
   double Uniform(double lo, double hi) { return lo + (hi - lo) * Uniform(); }
   int Int(int lo, int hi) {
@@ -32,6 +30,11 @@ class Rng {
   }
 
  private:
+  static uint64_t Mix(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
   uint64_t state_;
 };
 
@@ -348,6 +351,63 @@ RgbImage CropEdge(const RgbImage& image, double fraction, Edge edge) {
     std::copy_n(Pixel(image, x0, y0 + y), static_cast<size_t>(w) * kChannels, Pixel(out, 0, y));
   }
   return out;
+}
+
+std::vector<Transformation> StandardTransformations() {
+  std::vector<Transformation> suite;
+  for (const int quality : {95, 75, 50, 40}) {
+    suite.push_back({"jpeg q" + std::to_string(quality),
+                     [quality](const RgbImage& image) { return EncodeJpeg(image, quality); },
+                     true});
+  }
+  suite.push_back({"resize 50% (jpeg q85)",
+                   [](const RgbImage& image) {
+                     return EncodeJpeg(Resize(image, image.width / 2, image.height / 2), 85);
+                   },
+                   true});
+  suite.push_back({"resize 200% (jpeg q85)",
+                   [](const RgbImage& image) {
+                     return EncodeJpeg(Resize(image, image.width * 2, image.height * 2), 85);
+                   },
+                   true});
+  suite.push_back({"resize 25% (png)",
+                   [](const RgbImage& image) {
+                     return EncodePng(Resize(image, image.width / 4, image.height / 4));
+                   },
+                   false});
+  suite.push_back({"grayscale (jpeg q85)",
+                   [](const RgbImage& image) { return EncodeJpeg(Grayscale(image), 85); }, true});
+  suite.push_back(
+      {"watermark (jpeg q85)",
+       [](const RgbImage& image) { return EncodeJpeg(AddWatermark(image, "leaked!"), 85); }, true});
+  suite.push_back({"png", [](const RgbImage& image) { return EncodePng(image); }, true});
+  suite.push_back({"webp q80", [](const RgbImage& image) { return EncodeWebp(image, 80); }, true});
+  suite.push_back({"jpeg q80 -> webp q75 -> png",
+                   [](const RgbImage& image) {
+                     auto jpeg = DecodeImage(EncodeJpeg(image, 80)).value();
+                     auto webp = DecodeImage(EncodeWebp(jpeg, 75)).value();
+                     return EncodePng(webp);
+                   },
+                   true});
+  suite.push_back({"rotate 90 (jpeg q85)",
+                   [](const RgbImage& image) { return EncodeJpeg(Rotate90(image), 85); }, true});
+  suite.push_back({"flip horizontal (jpeg q85)",
+                   [](const RgbImage& image) { return EncodeJpeg(FlipHorizontal(image), 85); },
+                   true});
+  const std::pair<Edge, const char*> edges[] = {{Edge::kLeft, "left"},
+                                                {Edge::kRight, "right"},
+                                                {Edge::kTop, "top"},
+                                                {Edge::kBottom, "bottom"}};
+  for (const int percent : {2, 5, 10}) {
+    for (const auto& [edge, edge_name] : edges) {
+      suite.push_back({"crop " + std::to_string(percent) + "% " + edge_name,
+                       [percent, edge = edge](const RgbImage& image) {
+                         return EncodeJpeg(CropEdge(image, percent / 100.0, edge), 90);
+                       },
+                       false});
+    }
+  }
+  return suite;
 }
 
 }  // namespace leakwatch::match::testimg

@@ -6,8 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "match/image_decode.h"
 
@@ -31,5 +33,18 @@ RgbImage FlipHorizontal(const RgbImage& image);
 enum class Edge { kLeft, kRight, kTop, kBottom };
 // Cuts `fraction` (0..1) of the image away from one edge.
 RgbImage CropEdge(const RgbImage& image, double fraction, Edge edge);
+
+// One way a leaked image is altered before it is re-posted: takes the dataset
+// image's pixels, returns the encoded file a scanner would see.
+struct Transformation {
+  std::string name;
+  std::function<std::string(const RgbImage&)> apply;
+  bool must_match;  // required to match at threshold 31; false: measured only (crops, 25%)
+};
+
+// The transformation suite of issue 7: JPEG q95/75/50/40, resize 50%/200%,
+// grayscale, watermark, PNG/JPEG/WebP conversions, rotation by 90, horizontal flip,
+// then (measured only) a 25% resize and 2/5/10% crops from each edge.
+std::vector<Transformation> StandardTransformations();
 
 }  // namespace leakwatch::match::testimg
