@@ -8,10 +8,13 @@
 #include <algorithm>
 #include <charconv>
 #include <ctime>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <random>
+#include <set>
 
 #include "app/commands.h"
 #include "notify/sighting_json.h"
@@ -374,16 +377,143 @@ int RunAck(Context& ctx, const SightingsFlags& flags) {
   return kExitOk;
 }
 
+// WARC export: the evidence records of the selected sightings copied, byte for byte,
+// out of the per-run WARC/1.1 files into one stream, after a warcinfo record.
+constexpr size_t kMaxWarcHeadBytes = 64 * 1024;
+constexpr uint64_t kMaxWarcBlockBytes = uint64_t{4} * 1024 * 1024 * 1024;
+constexpr size_t kCopyChunk = 64 * 1024;
+
+struct WarcHead {
+  std::string text;  // through the blank line
+  std::string type;
+  std::string target_uri;
+  uint64_t content_length = 0;
+};
+
+// Reads a record head at the stream's position. NotFound at a clean end of file.
+Result<WarcHead> ReadWarcHead(std::istream& in, const std::string& where) {
+  WarcHead head;
+  std::string line;
+  while (std::getline(in, line)) {
+    head.text += line + "\n";
+    if (head.text.size() > kMaxWarcHeadBytes) {
+      return Status::Corruption(where + ": WARC record head too large");
+    }
+    if (line == "\r" || line.empty()) break;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    const std::string name = line.substr(0, colon);
+    if (name == "WARC-Type") head.type = value;
+    if (name == "WARC-Target-URI") head.target_uri = value;
+    if (name == "Content-Length") {
+      const auto [ptr, ec] =
+          std::from_chars(value.data(), value.data() + value.size(), head.content_length);
+      if (ec != std::errc() || ptr != value.data() + value.size()) {
+        return Status::Corruption(where + ": bad Content-Length in WARC record");
+      }
+    }
+  }
+  if (head.text.empty()) return Status::NotFound(where + ": end of file");
+  if (head.text.rfind("WARC/1.", 0) != 0) {
+    return Status::Corruption(where + ": no WARC record starts here");
+  }
+  if (head.content_length > kMaxWarcBlockBytes) {
+    return Status::TooLarge(where + ": WARC record larger than 4 GiB");
+  }
+  return head;
+}
+
+// Copies the record whose head was just read: head, block and the CRLFCRLF trailer.
+Status CopyWarcRecord(std::istream& in, const WarcHead& head, std::ostream& out,
+                      const std::string& where) {
+  out.write(head.text.data(), static_cast<std::streamsize>(head.text.size()));
+  std::string buf(kCopyChunk, '\0');
+  uint64_t left = head.content_length + 4;  // the block and its CRLFCRLF trailer
+  while (left > 0) {
+    const auto n = static_cast<std::streamsize>(std::min<uint64_t>(left, kCopyChunk));
+    in.read(buf.data(), n);
+    if (in.gcount() != n) return Status::Corruption(where + ": WARC record truncated");
+    out.write(buf.data(), n);
+    left -= static_cast<uint64_t>(n);
+  }
+  return Status::Ok();
+}
+
+// The response record at `offset` of `file`, and the metadata record right after it.
+Status ExportEvidence(const std::string& file, int64_t offset, std::ostream& out) {
+  const std::string where = fmt::format("{} at byte {}", file, offset);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::NotFound(file + ": evidence file missing or unreadable");
+  in.seekg(offset);
+  LW_ASSIGN_OR_RETURN(WarcHead response, ReadWarcHead(in, where));
+  if (response.type != "response") {
+    return Status::Corruption(where + ": expected a response record, found " + response.type);
+  }
+  LW_RETURN_IF_ERROR(CopyWarcRecord(in, response, out, where));
+  Result<WarcHead> next = ReadWarcHead(in, where);
+  if (next.has_value() && next->type == "metadata" && next->target_uri == response.target_uri) {
+    LW_RETURN_IF_ERROR(CopyWarcRecord(in, *next, out, where));
+  }
+  return Status::Ok();
+}
+
+std::string NewUuidUrn() {
+  std::random_device rd;
+  std::string hex;
+  for (int i = 0; i < 4; ++i) hex += fmt::format("{:08x}", rd());
+  hex[12] = '4';                                              // version 4
+  hex[16] = "89ab"[static_cast<unsigned char>(hex[16]) % 4];  // RFC 4122 variant
+  return fmt::format("<urn:uuid:{}-{}-{}-{}-{}>", hex.substr(0, 8), hex.substr(8, 4),
+                     hex.substr(12, 4), hex.substr(16, 4), hex.substr(20, 12));
+}
+
+void WriteExportWarcinfo(std::ostream& out, int64_t now, size_t sightings) {
+  const std::string fields = fmt::format(
+      "software: leakwatch\r\nformat: WARC File Format 1.1\r\n"
+      "description: evidence of {} leakwatch sighting(s), exported {}\r\n",
+      sightings, Rfc3339(now));
+  out << "WARC/1.1\r\nWARC-Type: warcinfo\r\nWARC-Record-ID: " << NewUuidUrn()
+      << "\r\nWARC-Date: " << Rfc3339(now)
+      << "\r\nContent-Type: application/warc-fields\r\nContent-Length: " << fields.size()
+      << "\r\n\r\n"
+      << fields << "\r\n\r\n";
+}
+
+int ExportWarc(Context& ctx, const std::vector<store::Sighting>& rows, int64_t now) {
+  std::set<std::pair<std::string, int64_t>> done;
+  size_t with_evidence = 0;
+  for (const store::Sighting& s : rows) {
+    if (s.evidence_warc && s.evidence_warc_offset) ++with_evidence;
+  }
+  WriteExportWarcinfo(ctx.out(), now, with_evidence);
+  int failures = 0;
+  size_t skipped = 0;
+  for (const store::Sighting& s : rows) {
+    if (!s.evidence_warc || !s.evidence_warc_offset) {
+      ++skipped;
+      continue;
+    }
+    if (!done.insert({*s.evidence_warc, *s.evidence_warc_offset}).second) continue;
+    Status copied = ExportEvidence(*s.evidence_warc, *s.evidence_warc_offset, ctx.out());
+    if (!copied.ok()) {
+      ctx.err() << fmt::format("leakwatch: sighting {}: {}\n", s.id, copied.message());
+      ++failures;
+    }
+  }
+  ctx.err() << fmt::format("exported {} evidence record(s); {} sighting(s) without evidence{}\n",
+                           done.size() - static_cast<size_t>(failures), skipped,
+                           failures > 0 ? fmt::format("; {} failed", failures) : "");
+  return failures > 0 ? kExitFailure : kExitOk;
+}
+
 int RunExport(Context& ctx, const SightingsFlags& flags) {
   const std::string format = flags.format.empty() ? "jsonl" : flags.format;
-  if (format == "warc") {
+  if (format != "jsonl" && format != "warc") {
     return ctx.Fail(Status::InvalidArgument(
-        "--format warc: WARC export is not available yet; the evidence files named by "
-        "`sightings show ID` are WARC/1.1 and can be handed over as they are"));
-  }
-  if (format != "jsonl") {
-    return ctx.Fail(Status::InvalidArgument(
-        fmt::format("--format {}: `sightings export` writes jsonl (warc: planned)", format)));
+        fmt::format("--format {}: `sightings export` writes jsonl or warc", format)));
   }
   const util::SystemClock clock;
   Result<store::SightingFilter> filter =
@@ -393,6 +523,7 @@ int RunExport(Context& ctx, const SightingsFlags& flags) {
   if (!db.has_value()) return ctx.Fail(db.error());
   Result<std::vector<store::Sighting>> rows = db->sightings().Query(*filter);
   if (!rows.has_value()) return ctx.Fail(rows.error());
+  if (format == "warc") return ExportWarc(ctx, *rows, util::ToUnixSeconds(clock.Now()));
   PrintJsonl(ctx.out(), *rows);
   return kExitOk;
 }
@@ -469,7 +600,9 @@ void RegisterSightings(CLI::App& root, Context& ctx, Action& action) {
   ack->add_option("ID", flags->id, "Sighting id")->required();
   ack->add_option("--note", flags->note, "Free-text note stored with the acknowledgement");
   CLI::App* exp = cmd->add_subcommand(
-      "export", "Write sightings as JSON lines (all by default; the list filters apply)");
+      "export",
+      "Write sightings as JSON lines, or (--format warc) their WARC/1.1 evidence records "
+      "(all by default; the list filters apply)");
   CLI::App* summary = cmd->add_subcommand(
       "summary", "Coverage (dataset files and records seen) and sightings per kind, source, day");
 

@@ -10,6 +10,7 @@
 
 #include "app/app.h"
 #include "store/store.h"
+#include "store/warc_writer.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/notify/test_servers.h"
 #include "util/clock.h"
@@ -139,8 +140,77 @@ TEST_CASE("sightings --format jsonl and export: one JSON object per line", "[int
          file.string()});
     CHECK(count == "3\n");
   }
-  CHECK(cli({"sightings", "export", "--format", "warc"}) == 2);
-  CHECK(cli.err.find("not available yet") != std::string::npos);
+  CHECK(cli({"sightings", "export", "--format", "csv"}) == 2);
+}
+
+TEST_CASE("sightings export --format warc copies the evidence records byte for byte",
+          "[integration]") {
+  Cli cli;
+  const fs::path warc_path = cli.home / "evidence/run-1.warc";
+  fs::create_directories(warc_path.parent_path());
+  auto writer = store::WarcWriter::Create(warc_path, "leakwatch-test");
+  REQUIRE(writer.has_value());
+  store::WarcExchange exchange;
+  exchange.target_uri = "http://paste.onion/p/77";
+  exchange.request_head = "GET /p/77 HTTP/1.1\r\nHost: paste.onion\r\n\r\n";
+  exchange.response_head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n";
+  const std::string body = "plate,name\r\nAB123CD,REDACTED\r\n";
+  exchange.body = body;
+  exchange.fetched_at = std::chrono::system_clock::now();
+  exchange.metadata = {{"via-proxy", "socks5h://127.0.0.1:9050"}, {"source", "paste-recent"}};
+  auto location = writer->Append(exchange);
+  REQUIRE(location.has_value());
+  {
+    util::SystemClock clock;
+    auto db = store::Store::Open(cli.db_path, clock);
+    REQUIRE(db.has_value());
+    store::NewSighting s;
+    s.source = "paste-recent";
+    s.url = exchange.target_uri;
+    s.sha256 = std::string(64, '7');
+    s.kind = store::SightingKind::kRecords;
+    s.score = 1;
+    s.evidence_warc = location->file.string();
+    s.evidence_warc_offset = location->offset;
+    REQUIRE(db->sightings().Upsert(s).has_value());
+    s.member_path = "same/response/other/kind";  // shares the record: exported once
+    s.kind = store::SightingKind::kMention;
+    REQUIRE(db->sightings().Upsert(s).has_value());
+    store::NewSighting none = s;
+    none.url = "http://x.onion/no-evidence";
+    none.evidence_warc.reset();
+    none.evidence_warc_offset.reset();
+    REQUIRE(db->sightings().Upsert(none).has_value());
+  }
+  REQUIRE(cli({"sightings", "export", "--format", "warc"}) == 0);
+  CHECK(cli.err.find("exported 1 evidence record(s); 1 sighting(s) without evidence") !=
+        std::string::npos);
+  const fs::path out = cli.Save("export.warc", cli.out);
+  // An independent reader: walk the records by Content-Length, check each block
+  // against its WARC-Block-Digest (sha256, base32) where present.
+  const std::string walked = testing::RunTool(
+      {Python(), "-c",
+       "import base64,hashlib,sys\n"
+       "data=open(sys.argv[1],'rb').read(); pos=0; out=[]\n"
+       "while pos < len(data):\n"
+       "  end=data.index(b'\\r\\n\\r\\n',pos); head=data[pos:end].decode()\n"
+       "  assert head.startswith('WARC/1.1\\r\\n'), head\n"
+       "  f=dict(l.split(': ',1) for l in head.split('\\r\\n')[1:])\n"
+       "  n=int(f['Content-Length']); block=data[end+4:end+4+n]\n"
+       "  assert data[end+4+n:end+8+n]==b'\\r\\n\\r\\n'\n"
+       "  if 'WARC-Block-Digest' in f:\n"
+       "    d='sha256:'+base64.b32encode(hashlib.sha256(block).digest()).decode()\n"
+       "    assert f['WARC-Block-Digest']==d, (f['WARC-Block-Digest'], d)\n"
+       "  out.append(f['WARC-Type']+'='+f.get('WARC-Target-URI','-')); pos=end+8+n\n"
+       "print(' '.join(out))\n",
+       out.string()});
+  CHECK(walked == "warcinfo=- response=http://paste.onion/p/77 metadata=http://paste.onion/p/77\n");
+  CHECK(cli.out.find(body) != std::string::npos);
+
+  // Evidence that went missing is reported and fails the export (exit 1).
+  fs::remove(warc_path);
+  CHECK(cli({"sightings", "export", "--format", "warc"}) == 1);
+  CHECK(cli.err.find("evidence file missing") != std::string::npos);
 }
 
 TEST_CASE("sightings --format csv parses with python's csv module, hostile cells intact",
@@ -252,7 +322,7 @@ void WriteExecConfig(Cli& cli, const fs::path& out_dir, int exit_code) {
                      script.string() + "\"]\ntimeout = \"10s\"\n");
 }
 
-TEST_CASE("notify test reports each channel; notify deliver and status", "[integration]") {
+TEST_CASE("notify test reports each channel, notify deliver and status", "[integration]") {
   Cli cli;
   const fs::path out = cli.home / "hook-out";
   WriteExecConfig(cli, out, 0);

@@ -86,9 +86,9 @@ ChannelOptions EmailChannelTo(const std::string& url) {
 ChannelOptions ExecChannel(const leakwatch::testing::TempDir& dir, const std::string& name,
                            const fs::path& out, int exit_code = 0) {
   fs::create_directories(out);
-  const fs::path script = dir.Write(
-      name + ".sh", "#!/bin/sh\nn=$(ls \"$1\" | wc -l)\ncat > \"$1/$n.json\"\nexit " +
-                        std::to_string(exit_code) + "\n");
+  const fs::path script =
+      dir.Write(name + ".sh", "#!/bin/sh\nn=$(ls \"$1\" | wc -l)\ncat > \"$1/$n.json\"\nexit " +
+                                  std::to_string(exit_code) + "\n");
   fs::permissions(script, fs::perms::owner_all);
   ExecOptions exec;
   exec.argv = {"/bin/sh", script.string(), out.string()};
@@ -113,7 +113,7 @@ std::vector<json> Bodies(const fs::path& out) {
   return bodies;
 }
 
-TEST_CASE("one email digest per run with every pending sighting; nothing new sends nothing",
+TEST_CASE("one email digest per run with every pending sighting, nothing new sends nothing",
           "[integration]") {
   Fixture f;
   SmtpSink sink(f.dir / "mail");
@@ -259,7 +259,7 @@ TEST_CASE("exec hook failures back off and are given up after max_attempts, visi
   CHECK(Bodies(f.dir / "out").size() == 3);
 }
 
-TEST_CASE("digests are cut at max_sightings_per_digest; channels are independent",
+TEST_CASE("digests are cut at max_sightings_per_digest, channels are independent",
           "[integration]") {
   Fixture f;
   Options options;
@@ -278,7 +278,7 @@ TEST_CASE("digests are cut at max_sightings_per_digest; channels are independent
   CHECK(Bodies(f.dir / "b")[0]["sightings"][0]["url"] == "http://paste.onion/p/6");
 }
 
-TEST_CASE("immediate_only flushes only immediate channels; filter by name", "[integration]") {
+TEST_CASE("immediate_only flushes only immediate channels, filter by name", "[integration]") {
   Fixture f;
   Options options;
   options.channels = {ExecChannel(f.dir, "now", f.dir / "now"),
@@ -297,8 +297,7 @@ TEST_CASE("immediate_only flushes only immediate channels; filter by name", "[in
   CHECK(f.Deliver(options).delivered() == 0);
 }
 
-TEST_CASE("a crash between acceptance and MarkSent is the one duplicate window",
-          "[integration]") {
+TEST_CASE("a crash between acceptance and MarkSent is the one duplicate window", "[integration]") {
   Fixture f;
   Options options;
   options.channels = {ExecChannel(f.dir, "hook", f.dir / "out")};
