@@ -31,6 +31,9 @@ constexpr const char* kFailTransient =
 constexpr const char* kFailPermanent =
     "UPDATE frontier SET state = 'failed_permanent', attempts = attempts + 1, "
     "last_status = ?2, last_attempt_at = ?3, lease_run_id = NULL WHERE id = ?1";
+constexpr const char* kReschedule =
+    "UPDATE frontier SET state = 'pending', next_due_at = ?2 "
+    "WHERE id = ?1 AND state IN ('pending', 'done')";
 constexpr const char* kRequeueAbandoned =
     "UPDATE frontier SET state = 'pending', lease_run_id = NULL, "
     "next_due_at = min(next_due_at, ?1) WHERE state = 'in_flight' "
@@ -151,6 +154,14 @@ Status FrontierRepository::FailTransient(int64_t id, std::string_view last_statu
 Status FrontierRepository::FailPermanent(int64_t id, std::string_view last_status) {
   LW_ASSIGN_OR_RETURN(int64_t changed, core_.Write(kFailPermanent, id, last_status, core_.Now()));
   return ChangedOrNotFound(changed, id);
+}
+
+Result<bool> FrontierRepository::Reschedule(int64_t id, int64_t due_at) {
+  LW_ASSIGN_OR_RETURN(int64_t changed, core_.Write(kReschedule, id, due_at));
+  if (changed > 0) return true;
+  LW_ASSIGN_OR_RETURN(FrontierEntry entry, Get(id));  // NotFound, or in a state we keep
+  (void)entry;
+  return false;
 }
 
 Result<int64_t> FrontierRepository::RequeueAbandoned(std::optional<int64_t> current_run_id) {

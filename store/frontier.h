@@ -111,6 +111,12 @@ class FrontierRepository {
   Status FailTransient(int64_t id, std::string_view last_status, int64_t next_due_at);
   Status FailPermanent(int64_t id, std::string_view last_status);
 
+  // Makes a done or pending URL due at `due_at` without recording an outcome (no
+  // change to attempts, last_status, validators or hash): e.g. a listing page seen
+  // again through pagination. Returns false, changing nothing, when the URL is
+  // in_flight or failed_permanent. NotFound for an unknown id.
+  Result<bool> Reschedule(int64_t id, int64_t due_at);
+
   // Returns every in_flight URL NOT leased to `current_run_id` to pending (due now,
   // attempts unchanged). Call at run start, holding the crawl lock. Returns the count.
   Result<int64_t> RequeueAbandoned(std::optional<int64_t> current_run_id);

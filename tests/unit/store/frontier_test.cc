@@ -170,6 +170,17 @@ TEST_CASE("frontier outcomes: complete, revisit, transient and permanent failure
   CHECK(frontier.Get(retry[0].id)->attempts == 2);
   REQUIRE(frontier.Complete(retry[0].id, item_done).ok());
   CHECK(frontier.Get(retry[0].id)->attempts == 0);  // back-off starts over after a success
+  // Reschedule: a done URL is due again without an outcome being recorded.
+  const int64_t item_id = id_of("item");
+  CHECK(frontier.Reschedule(item_id, kStartTime + 700).value());
+  auto rearmed = frontier.Get(item_id).value();
+  CHECK(rearmed.state == FrontierState::kPending);
+  CHECK(rearmed.next_due_at == kStartTime + 700);
+  CHECK(rearmed.content_hash == std::string(64, 'f'));
+  CHECK(rearmed.last_attempt_at == kStartTime + 5);
+  CHECK_FALSE(frontier.Reschedule(id_of("gone"), kStartTime).value());  // permanent stays
+  CHECK(frontier.Get(id_of("gone"))->state == FrontierState::kFailedPermanent);
+  CHECK(frontier.Reschedule(12345, 0).error().code() == StatusCode::kNotFound);
   CHECK(frontier.Complete(12345, item_done).code() == StatusCode::kNotFound);
   CHECK(frontier.FailTransient(12345, "x", 0).code() == StatusCode::kNotFound);
 }
