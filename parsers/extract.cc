@@ -387,9 +387,11 @@ class Extractor {
     if (content.raw_url_regex.empty()) return std::nullopt;
     auto parsed = Url::Parse(url);
     if (!parsed.has_value()) return std::nullopt;
-    const RE2 regex(content.raw_url_regex, RE2::Quiet);
+    if (raw_regex_ == nullptr) {
+      raw_regex_ = std::make_unique<RE2>(content.raw_url_regex, RE2::Quiet);
+    }
     std::string id;
-    if (!regex.ok() || !RE2::FullMatch(parsed->path(), regex, &id) || id.empty()) {
+    if (!raw_regex_->ok() || !RE2::FullMatch(parsed->path(), *raw_regex_, &id) || id.empty()) {
       return std::nullopt;
     }
     std::string raw = content.raw_url_template;
@@ -568,6 +570,7 @@ class Extractor {
   Extraction& out_;
   Budget budget_;
   std::unordered_set<std::string> seen_;
+  std::unique_ptr<RE2> raw_regex_;  // compiled on first use, once per page
 };
 
 std::string GeneratorText(const PreparedPage& page) {
