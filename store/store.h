@@ -13,6 +13,10 @@
 // several calls into one transaction (one fsync); calls made inside it join it.
 //
 // Times are int64 Unix seconds. "Now" always comes from the injected Clock.
+//
+// Limits: busy timeout 5 s (util/sqlite); kYieldHistoryPerSource yield samples per
+// source; kMaxCheckProblems lines per check report; outbox leases default to
+// kDefaultOutboxLeaseSeconds. Content is never stored: only hashes, URLs, metadata.
 #pragma once
 
 #include <cstdint>
@@ -127,8 +131,10 @@ class Store {
   // (k >= 1) fails with IOError and is rolled back, as if the process died just
   // before COMMIT reached the disk. Later commits succeed. k <= 0 disables.
   void SetCommitFaultForTesting(int k);
-  // Commits attempted since the last SetCommitFaultForTesting (or since Open), so a
-  // test can learn how many steps a scenario has and loop k over all of them.
+  // Commits attempted since the last SetCommitFaultForTesting (or since Open,
+  // migrations included), so a test can learn how many steps a scenario has and loop
+  // k over all of them. Every repository write outside InTransaction is one commit;
+  // an InTransaction (or RecordSighting) is one commit however many writes it holds.
   int CommitCountForTesting() const;
 
  private:
