@@ -122,8 +122,8 @@ int main(int argc, char** argv) {
   }
   size_t total = 0;
   for (const auto& page : pages) total += page.body.size();
-  std::printf("corpus: %zu pages, %.1f KB total, %d rounds\n", pages.size(), total / 1024.0,
-              rounds);
+  std::printf("corpus: %zu pages, %.1f KB total, %d rounds\n", pages.size(),
+              static_cast<double>(total) / 1024.0, rounds);
 
   const double gumbo = MegabytesPerSecond(pages, rounds, [](const BenchPage& page) {
     GumboOutput* output =
