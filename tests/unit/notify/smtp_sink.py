@@ -7,10 +7,15 @@ printed on stdout as one line once the server accepts connections; the server st
 when its stdin reaches EOF (the test closes the pipe or dies).
 
   smtp_sink.py --dir DIR [--port N] [--user U --password P]
+               [--tls starttls|implicit --cert PEM --key PEM]
+
+With --tls starttls the server offers STARTTLS and refuses mail before it; with
+--tls implicit it speaks TLS from the first byte (smtps).
 """
 import argparse
 import os
 import socket
+import ssl
 import sys
 
 from aiosmtpd.controller import Controller
@@ -51,6 +56,9 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--user")
     parser.add_argument("--password")
+    parser.add_argument("--tls", choices=["starttls", "implicit"])
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
     args = parser.parse_args()
     port = args.port or free_port()
     kwargs = {}
@@ -61,6 +69,13 @@ def main():
                   and auth_data.password == args.password.encode())
             return AuthResult(success=ok)
         kwargs = dict(authenticator=authenticator, auth_required=True, auth_require_tls=False)
+    if args.tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.cert, args.key)
+        if args.tls == "starttls":
+            kwargs.update(tls_context=context, require_starttls=True)
+        else:
+            kwargs.update(ssl_context=context)
     controller = Controller(Saver(args.dir), hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     print(port, flush=True)

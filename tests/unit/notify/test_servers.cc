@@ -82,7 +82,18 @@ std::string RunTool(const std::vector<std::string>& argv, const std::string& std
   return result->output;
 }
 
-SmtpSink::SmtpSink(fs::path dir, uint16_t port, std::optional<Auth> auth) : dir_(std::move(dir)) {
+TestCertificate MakeTestCertificate(const fs::path& dir) {
+  fs::create_directories(dir);
+  TestCertificate c{dir / "cert.pem", dir / "key.pem"};
+  RunTool({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+           "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", c.key.string(), "-out",
+           c.cert.string(), "-subj", "/CN=localhost", "-addext",
+           "subjectAltName=IP:127.0.0.1,DNS:localhost", "-days", "2"});
+  return c;
+}
+
+SmtpSink::SmtpSink(fs::path dir, uint16_t port, std::optional<Auth> auth, std::optional<Tls> tls)
+    : dir_(std::move(dir)) {
   fs::create_directories(dir_);
   int in_pipe[2];
   int out_pipe[2];
@@ -94,6 +105,10 @@ SmtpSink::SmtpSink(fs::path dir, uint16_t port, std::optional<Auth> auth) : dir_
       "--port",       std::to_string(port)};
   if (auth.has_value()) {
     args.insert(args.end(), {"--user", auth->user, "--password", auth->password});
+  }
+  if (tls.has_value()) {
+    args.insert(args.end(), {"--tls", tls->implicit ? "implicit" : "starttls", "--cert",
+                             tls->cert.string(), "--key", tls->key.string()});
   }
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());

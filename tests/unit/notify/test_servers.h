@@ -22,6 +22,14 @@ namespace leakwatch::notify::testing {
 // Debian's interpreter (python3-aiosmtpd is installed for it, not for other pythons).
 std::string SystemPython();
 
+// A self-signed certificate for 127.0.0.1 / localhost, made with the openssl tool;
+// the certificate doubles as the CA file a client must trust.
+struct TestCertificate {
+  std::filesystem::path cert;
+  std::filesystem::path key;
+};
+TestCertificate MakeTestCertificate(const std::filesystem::path& dir);
+
 // A port on 127.0.0.1 that was free a moment ago (bound to 0, then released).
 uint16_t PickFreePort();
 
@@ -36,15 +44,22 @@ class SmtpSink {
     std::string user;
     std::string password;
   };
+  struct Tls {
+    bool implicit = false;  // false: STARTTLS offered and required before MAIL
+    std::filesystem::path cert;
+    std::filesystem::path key;
+  };
   // port 0: the script picks one. Waits until the server accepts connections.
   explicit SmtpSink(std::filesystem::path dir, uint16_t port = 0,
-                    std::optional<Auth> auth = std::nullopt);
+                    std::optional<Auth> auth = std::nullopt, std::optional<Tls> tls = std::nullopt);
   ~SmtpSink();
   SmtpSink(const SmtpSink&) = delete;
   SmtpSink& operator=(const SmtpSink&) = delete;
 
   uint16_t port() const { return port_; }
-  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+  std::string url(const std::string& scheme = "smtp") const {
+    return scheme + "://127.0.0.1:" + std::to_string(port_);
+  }
   // The saved messages, in arrival order.
   std::vector<std::filesystem::path> Messages() const;
 

@@ -165,6 +165,38 @@ TEST_CASE("STARTTLS is required by default: a server without it is a clear failu
   CHECK(sink.Messages().empty());  // nothing went out in clear text
 }
 
+TEST_CASE("STARTTLS and smtps: delivered over verified TLS, refused with an untrusted cert",
+          "[integration]") {
+  leakwatch::testing::TempDir dir;
+  const testing::TestCertificate cert = testing::MakeTestCertificate(dir / "tls");
+  const Digest digest = HostileDigest();
+  {
+    SmtpSink sink(dir / "starttls", 0, std::nullopt, SmtpSink::Tls{false, cert.cert, cert.key});
+    EmailOptions email = LocalRelay(sink);
+    email.tls = SmtpTls::kStartTls;
+    // The server's certificate is not trusted by the system CAs: verification fails.
+    const detail::SendResult untrusted = detail::SendEmail(email, digest, Limits{}, "");
+    CHECK_FALSE(untrusted.status.ok());
+    CHECK(sink.Messages().empty());
+    email.ca_file = cert.cert;
+    const detail::SendResult sent = detail::SendEmail(email, digest, Limits{}, "");
+    INFO(sent.status.ToString());
+    CHECK(sent.status.ok());
+    CHECK(sink.Messages().size() == 1);  // this server refuses MAIL before STARTTLS
+  }
+  {
+    SmtpSink sink(dir / "smtps", 0, std::nullopt, SmtpSink::Tls{true, cert.cert, cert.key});
+    EmailOptions email = LocalRelay(sink);
+    email.smtp_url = sink.url("smtps");
+    email.tls = SmtpTls::kImplicit;
+    email.ca_file = cert.cert;
+    const detail::SendResult sent = detail::SendEmail(email, digest, Limits{}, "");
+    INFO(sent.status.ToString());
+    CHECK(sent.status.ok());
+    CHECK(sink.Messages().size() == 1);
+  }
+}
+
 TEST_CASE("SMTP server down is an Unavailable failure", "[integration]") {
   EmailOptions email;
   email.smtp_url = "smtp://127.0.0.1:" + std::to_string(testing::PickFreePort());
