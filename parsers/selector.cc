@@ -1,5 +1,7 @@
 #include "parsers/selector.h"
 
+#include <gumbo.h>
+
 #include <charconv>
 #include <optional>
 #include <utility>
@@ -12,6 +14,11 @@ char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' +
 bool IsNameChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '_' || static_cast<unsigned char>(c) >= 0x80;
+}
+
+int TagId(const std::string& name) {
+  const GumboTag tag = gumbo_tag_enum(name.c_str());
+  return tag == GUMBO_TAG_UNKNOWN ? -1 : static_cast<int>(tag);
 }
 
 // Recursive descent over a bounded string; nesting is bounded too (:not takes one
@@ -107,6 +114,7 @@ class SelectorParser {
       if (!name) return std::nullopt;
       for (char& c : *name) c = Lower(c);
       compound.tag = std::move(*name);
+      compound.tag_id = TagId(compound.tag);
       any = true;
     }
     while (!AtEnd()) {
@@ -244,6 +252,7 @@ class SelectorParser {
         if (!tag) return false;
         for (char& ch : *tag) ch = Lower(ch);
         negated.tag = std::move(*tag);
+        negated.tag_id = TagId(negated.tag);
       } else if (Peek() == '#' || Peek() == '.' || Peek() == '[' || Peek() == ':') {
         if (!ParseSimpleInto(negated, false)) return false;
       } else {

@@ -51,6 +51,7 @@ class Selector {
   // One simple selector or a compound of them, e.g. `li.row:not(.sticky)`.
   struct Compound {
     std::string tag;  // lowercase; empty = any
+    int tag_id = -1;  // the matcher's id for `tag` (Gumbo's enum), -1 when unknown
     std::vector<std::string> ids;
     std::vector<std::string> classes;
     std::vector<AttrTest> attrs;

@@ -254,15 +254,15 @@ bool NthMatches(const Selector::Compound::Nth& nth, size_t position) {
   return diff / nth.step >= 0;
 }
 
-bool TagMatches(const GumboNode* node, const std::string& tag) {
-  if (tag.empty()) return true;
+bool TagMatches(const GumboNode* node, const Selector::Compound& compound) {
+  if (compound.tag.empty()) return true;
   const GumboTag node_tag = node->v.element.tag;
-  if (node_tag != GUMBO_TAG_UNKNOWN) return tag == gumbo_normalized_tagname(node_tag);
-  return TagName(node) == tag;
+  if (compound.tag_id >= 0) return static_cast<int>(node_tag) == compound.tag_id;
+  return node_tag == GUMBO_TAG_UNKNOWN && TagName(node) == compound.tag;
 }
 
 bool CompoundMatches(const GumboNode* node, const Selector::Compound& compound) {
-  if (!TagMatches(node, compound.tag)) return false;
+  if (!TagMatches(node, compound)) return false;
   for (const auto& id : compound.ids) {
     const char* value = Attribute(node, "id");
     if (value == nullptr || id != value) return false;
