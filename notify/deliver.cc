@@ -49,6 +49,13 @@ int64_t NextAttemptAt(const Limits& limits, int64_t now, int64_t attempts,
   return now + std::max<int64_t>(seconds, 1);
 }
 
+// The channel's min_score / kinds filter (mentions carry no score).
+bool Admits(const ChannelOptions& channel, store::SightingKind kind, double score) {
+  if (kind != store::SightingKind::kMention && score < channel.min_score) return false;
+  return channel.kinds.empty() ||
+         std::find(channel.kinds.begin(), channel.kinds.end(), kind) != channel.kinds.end();
+}
+
 bool Selected(const ChannelOptions& channel, const DeliveryFilter& filter) {
   if (filter.channel.has_value() && channel.name != *filter.channel) return false;
   if (filter.immediate_only && !channel.immediate) return false;
@@ -90,6 +97,13 @@ Result<bool> DeliverBatch(store::Store& store, const Options& options,
     if (!sighting.has_value()) {
       if (sighting.error().code() != StatusCode::kNotFound) return sighting.error();
       LW_RETURN_IF_ERROR(store.outbox().MarkGivenUp(m.id, "the sighting no longer exists"));
+      ++report.sightings_given_up;
+      continue;
+    }
+    if (!Admits(channel, sighting->kind, sighting->score)) {
+      // Queued by a caller that did not route with RoutesFor: the user's filter wins.
+      LW_RETURN_IF_ERROR(store.outbox().MarkGivenUp(
+          m.id, "not sent: the channel's min_score/kinds filter excludes this sighting"));
       ++report.sightings_given_up;
       continue;
     }
@@ -158,13 +172,7 @@ std::vector<store::NotificationRequest> RoutesFor(const Options& options,
                                                   const store::NewSighting& sighting) {
   std::vector<store::NotificationRequest> routes;
   for (const ChannelOptions& channel : options.channels) {
-    if (sighting.kind != store::SightingKind::kMention && sighting.score < channel.min_score) {
-      continue;
-    }
-    if (!channel.kinds.empty() && std::find(channel.kinds.begin(), channel.kinds.end(),
-                                            sighting.kind) == channel.kinds.end()) {
-      continue;
-    }
+    if (!Admits(channel, sighting.kind, sighting.score)) continue;
     routes.push_back(store::NotificationRequest{channel.name, "{}"});
   }
   return routes;

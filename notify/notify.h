@@ -145,7 +145,9 @@ struct DeliveryReport {
 
 // Delivers every due pending outbox row of the selected channels (see the protocol
 // above). Rows whose channel is not in `options` are left alone (a channel removed
-// from the config keeps its rows for `notify status`).
+// from the config keeps its rows for `notify status`). A row whose sighting the
+// channel's min_score/kinds filter excludes (queued without RoutesFor) is not sent: it
+// is given up with a message saying so.
 // Errors: only store failures (the report says what the channels did). A channel that
 // fails is not an error of this call: it is counted in the report.
 Result<DeliveryReport> DeliverPending(store::Store& store, const Options& options,

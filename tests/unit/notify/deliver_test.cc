@@ -320,6 +320,24 @@ TEST_CASE("a crash between acceptance and MarkSent is the one duplicate window",
   CHECK(Bodies(f.dir / "out").size() == 2);
 }
 
+TEST_CASE("rows queued past a channel's min_score/kinds filter are not sent", "[integration]") {
+  Fixture f;
+  Options options;
+  options.channels = {ExecChannel(f.dir, "pager", f.dir / "out")};
+  options.channels[0].min_score = 0.9;
+  options.channels[0].kinds = {store::SightingKind::kExact, store::SightingKind::kImage};
+  f.Record(1, store::SightingKind::kImage, 0.5, {"pager"});  // below min_score
+  f.Record(2, store::SightingKind::kMention, 0, {"pager"});  // kind excluded
+  f.Record(3, store::SightingKind::kExact, 1.0, {"pager"});  // admitted
+  const DeliveryReport report = f.Deliver(options);
+  CHECK(report.delivered() == 1);
+  CHECK(report.channels[0].sightings_given_up == 2);
+  const auto bodies = Bodies(f.dir / "out");
+  REQUIRE(bodies.size() == 1);
+  CHECK(bodies[0]["count"] == 1);
+  CHECK(bodies[0]["sightings"][0]["url"] == "http://paste.onion/p/3");
+}
+
 TEST_CASE("rows of channels missing from the options are left alone", "[integration]") {
   Fixture f;
   Options options;
