@@ -84,27 +84,25 @@ void Chunker::Feed(std::string_view bytes, std::vector<ChunkRef>& out) {
     }
     bool cut = false;
     uint64_t h = gear_;
-    // Strict mask up to the average size, loose mask up to the maximum.
-    const uint64_t small_limit = avg_size_;
-    while (p < end && chunk_len_ < small_limit) {
-      h = (h << 1) + kGear[*p++];
-      ++chunk_len_;
-      if ((h & mask_small_) == 0) {
-        cut = true;
-        break;
-      }
-    }
-    if (!cut) {
-      while (p < end && chunk_len_ < max_size_) {
+    // Strict mask up to the average size, loose mask up to the maximum. The loops run
+    // to a precomputed stop pointer so the per-byte work is one shift, add and test.
+    auto scan = [&](uint64_t limit, uint64_t mask) {
+      if (cut || chunk_len_ >= limit) return;
+      const uint8_t* start = p;
+      const uint8_t* stop =
+          p + std::min<uint64_t>(limit - chunk_len_, static_cast<uint64_t>(end - p));
+      while (p < stop) {
         h = (h << 1) + kGear[*p++];
-        ++chunk_len_;
-        if ((h & mask_large_) == 0) {
+        if ((h & mask) == 0) {
           cut = true;
           break;
         }
       }
-      if (!cut && chunk_len_ >= max_size_) cut = true;
-    }
+      chunk_len_ += static_cast<uint64_t>(p - start);
+    };
+    scan(avg_size_, mask_small_);
+    scan(max_size_, mask_large_);
+    if (!cut && chunk_len_ >= max_size_) cut = true;
     gear_ = h;
     if (cut) {
       CutChunk(chunk_start, p, out);

@@ -8,7 +8,7 @@ namespace {
 
 constexpr size_t kMaxIdentifierGram = 3;
 constexpr size_t kMaxCorroboratingGram = 4;
-constexpr size_t kMaxGramTokenBytes = 12;   // tokens joined into identifier n-grams
+constexpr size_t kMaxGramTokenBytes = 4;    // tokens joined into identifier n-grams ("AB 123 CD")
 constexpr size_t kMaxCandidateBytes = 128;  // longer spans are not field values
 constexpr size_t kLongLineTokens = 64;
 constexpr size_t kMaxWholeCellTokens = 12;
@@ -52,6 +52,12 @@ bool IdentifierShapeOk(FieldType type, bool has_digit, bool has_alpha, size_t by
 
 TextRecordScanner::TextRecordScanner(const RecordIndexes& indexes, const TextScanParams& params)
     : idx_(indexes), params_(params) {
+  // Plates and documents normalise identically and share one hash space: try that
+  // normalisation once per candidate.
+  auto& ids = idx_.identifier_types;
+  if (std::find(ids.begin(), ids.end(), FieldType::kPlate) != ids.end()) {
+    ids.erase(std::remove(ids.begin(), ids.end(), FieldType::kDocument), ids.end());
+  }
   if (params_.window_lines * 2 + 1 > kMaxSegmentLines / 2) params_.window_lines = 8;
 }
 
