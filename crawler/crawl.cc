@@ -216,6 +216,7 @@ FetchRequest Crawl::MakeRequest(const Job& job) const {
       options_.isolation_salt.empty() ? "run-" + std::to_string(run_id_) : options_.isolation_salt;
   r.cookie_file = spec.cookies_file;
   r.cookie_header = spec.cookie_header;
+  r.extra_headers = spec.extra_headers;
   if (job.entry.kind != store::UrlKind::kFile) {
     r.etag = job.entry.etag;
     r.last_modified = job.entry.last_modified;

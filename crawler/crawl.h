@@ -52,13 +52,14 @@ inline constexpr std::chrono::seconds kNewnymMinInterval{10};
 struct SourceSpec {
   std::string name;
   std::string profile = "generic";
-  std::vector<std::string> start_urls;  // listings, revisited every run
-  bool direct = false;                  // clearnet without Tor: explicit only
-  std::string cookies_file;             // Netscape format; empty: none
-  std::string cookie_header;            // literal Cookie header; empty: none
-  std::string login_pattern;            // redirect target text meaning "session expired"
-  int max_depth = 3;                    // link hops from a start URL
-  int listing_page_budget = 20;         // listing pages fetched per run
+  std::vector<std::string> start_urls;     // listings, revisited every run
+  bool direct = false;                     // clearnet without Tor: explicit only
+  std::string cookies_file;                // Netscape format; empty: none
+  std::string cookie_header;               // literal Cookie header; empty: none
+  std::vector<std::string> extra_headers;  // "Name: value" lines for this source only
+  std::string login_pattern;               // RE2 on a redirect target meaning "session expired"
+  int max_depth = 3;                       // link hops from a start URL
+  int listing_page_budget = 20;            // listing pages fetched per run
   bool revisit_items = false;
   std::chrono::seconds item_revisit_interval{std::chrono::hours(24)};
   int per_host = 0;                                    // 0: Options::per_host

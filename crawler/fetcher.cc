@@ -320,7 +320,6 @@ struct Fetcher::Impl {
             curl_slist_append(t.headers, ("If-Modified-Since: " + *r.last_modified).c_str());
       }
     }
-    for (const auto& h : options.extra_headers) t.headers = curl_slist_append(t.headers, h.c_str());
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
     if (!r.cookie_file.empty()) curl_easy_setopt(e, CURLOPT_COOKIEFILE, r.cookie_file.c_str());
     if (!r.cookie_header.empty()) curl_easy_setopt(e, CURLOPT_COOKIE, r.cookie_header.c_str());

@@ -51,6 +51,8 @@ struct FetchRequest {
   // Cookie header value (empty: none).
   std::string cookie_file;
   std::string cookie_header;
+  // Extra "Name: value" request headers of this source, after Options::headers.
+  std::vector<std::string> extra_headers;
   // Conditional GET validators from the previous fetch.
   std::optional<std::string> etag;
   std::optional<std::string> last_modified;

@@ -57,8 +57,14 @@ struct Options {
   int max_redirects = 5;
 
   std::string user_agent = kTorBrowserUserAgent;
-  // Sent with every request, after the defaults (Accept, Accept-Language, ...).
-  std::vector<std::string> extra_headers;
+  // Request headers as "Name: value" lines, sent with every request (Tor Browser's).
+  // Replace the list to change them; "Name:" with no value removes a header curl
+  // would add itself.
+  std::vector<std::string> headers = {
+      "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+      "Accept-Language: en-US,en;q=0.5",
+      "Upgrade-Insecure-Requests: 1",
+  };
 
   // Responses waiting for the worker pool. When full, the engine starts no new
   // transfer (back-pressure) until workers catch up.

@@ -1,6 +1,7 @@
 #include "crawler/policy.h"
 
 #include <curl/curl.h>
+#include <re2/re2.h>
 
 #include <algorithm>
 #include <charconv>
@@ -9,6 +10,16 @@
 #include "crawler/internal/url.h"
 
 namespace leakwatch::crawler {
+namespace {
+
+bool MatchesLoginPattern(const std::string& pattern, const std::string& url) {
+  RE2::Options options;
+  options.set_log_errors(false);
+  const RE2 re(pattern, options);
+  return re.ok() && RE2::PartialMatch(url, re);
+}
+
+}  // namespace
 
 RedirectDecision DecideRedirect(const RedirectRules& rules, std::string_view current_url,
                                 std::string_view location, int hops_so_far) {
@@ -32,7 +43,7 @@ RedirectDecision DecideRedirect(const RedirectRules& rules, std::string_view cur
     return refuse(ErrorClass::kTooManyRedirects,
                   "more than " + std::to_string(rules.max_redirects) + " redirects");
   }
-  if (!rules.login_pattern.empty() && d.target.find(rules.login_pattern) != std::string::npos) {
+  if (!rules.login_pattern.empty() && MatchesLoginPattern(rules.login_pattern, d.target)) {
     return refuse(ErrorClass::kSessionExpired, "redirected to the login page");
   }
   auto current = detail::SplitUrl(current_url);

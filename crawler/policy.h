@@ -22,8 +22,9 @@ struct RedirectRules {
   int max_redirects = 5;
   // A direct (clearnet, no Tor) source: redirects to .onion are refused (no proxy).
   bool direct = false;
-  // When non-empty, a redirect whose target contains this text means the source's
-  // session expired (it is the login page): refused with kSessionExpired.
+  // When non-empty, an RE2 pattern: a redirect whose target URL it matches (anywhere
+  // in the URL) means the source's session expired (it is the login page): refused
+  // with kSessionExpired. An invalid pattern never matches (config validates it).
   std::string login_pattern;
 };
 

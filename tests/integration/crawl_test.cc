@@ -40,21 +40,9 @@ std::string B(std::string_view path) {
 }
 
 struct World {
-  World() {
-    auto a = FixtureServer::Start();
-    REQUIRE(a.has_value());
-    site_a = std::move(a).value();
-    auto b = FixtureServer::Start();
-    REQUIRE(b.has_value());
-    site_b = std::move(b).value();
-    auto p = Socks5Server::Start();
-    REQUIRE(p.has_value());
-    proxy = std::move(p).value();
-    proxy->MapOnion(kOnionA, site_a->port());
-    proxy->MapOnion(kOnionB, site_b->port());
-
+  World() : World(true) {}
+  explicit World(bool start_servers) {
     options.db_path = dir / "db" / "leakwatch.db";
-    options.fetch.proxy_url = proxy->ProxyUrl();
     options.fetch.min_delay = milliseconds(0);
     options.fetch.per_host = 8;
     options.fetch.concurrency = 16;
@@ -69,6 +57,22 @@ struct World {
     paste.name = "paste-b";
     paste.start_urls = {B("/")};
     options.sources = {forum, paste};
+    if (start_servers) StartServers();
+  }
+
+  void StartServers() {
+    auto a = FixtureServer::Start();
+    REQUIRE(a.has_value());
+    site_a = std::move(a).value();
+    auto b = FixtureServer::Start();
+    REQUIRE(b.has_value());
+    site_b = std::move(b).value();
+    auto p = Socks5Server::Start();
+    REQUIRE(p.has_value());
+    proxy = std::move(p).value();
+    proxy->MapOnion(kOnionA, site_a->port());
+    proxy->MapOnion(kOnionB, site_b->port());
+    options.fetch.proxy_url = proxy->ProxyUrl();
   }
 
   Result<CrawlSummary> Crawl() { return RunCrawl(options, processor, clock); }
@@ -268,30 +272,67 @@ TEST_CASE("onion-service errors are transient per URL and named", "[integration]
   CHECK(s.sources().Get("forum-a")->state == store::SourceState::kOk);
 }
 
-// Runs a crawl in a child process (so it can be signalled); returns its pid.
-pid_t CrawlInChild(World& w) {
+// Forks a crawler process while this process has no other thread (forking a
+// multi-threaded process can leave the child deadlocked on a lock held by a thread
+// that does not exist there). The child waits for the proxy URL on a pipe, then runs
+// RunCrawl with SIGINT/SIGTERM handlers installed.
+struct ChildCrawl {
+  pid_t pid = -1;
+  int write_fd = -1;
+
+  void Go(const std::string& proxy_url) {
+    REQUIRE(::write(write_fd, proxy_url.data(), proxy_url.size()) ==
+            static_cast<ssize_t>(proxy_url.size()));
+    ::close(write_fd);
+  }
+};
+
+ChildCrawl ForkCrawler(const CrawlOptions& base) {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
   const pid_t pid = ::fork();
   if (pid == 0) {
-    CrawlOptions o = w.options;
+    ::close(fds[1]);
+    std::string proxy_url;
+    char buf[256];
+    ssize_t n;
+    while ((n = ::read(fds[0], buf, sizeof(buf))) > 0)
+      proxy_url.append(buf, static_cast<size_t>(n));
+    CrawlOptions o = base;
+    o.fetch.proxy_url = proxy_url;
     o.stop_flag = InstallStopSignals();
     util::SystemClock clock;
     leakwatch::testing::HrefProcessor processor;
     auto r = RunCrawl(o, processor, clock);
     ::_exit(r.has_value() ? 0 : 1);
   }
-  return pid;
+  ::close(fds[0]);
+  return {pid, fds[1]};
+}
+
+// Waits until the site has seen `n` requests; false after 60 s.
+bool WaitForRequests(const FixtureServer& site, int64_t n) {
+  const auto deadline = std::chrono::steady_clock::now() + seconds(60);
+  while (site.TotalRequests() < n) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  return true;
 }
 
 TEST_CASE("SIGTERM mid-run stops within 10 s and the resumed run fetches each remaining URL once",
           "[integration]") {
-  World w;
+  World w(false);
   w.options.sources.resize(1);
   w.options.fetch.concurrency = 4;
   w.options.fetch.per_host = 4;
-  leakwatch::testing::ServeForum(*w.site_a, 4, 10, milliseconds(150));
-  const pid_t child = CrawlInChild(w);
+  ChildCrawl crawl = ForkCrawler(w.options);
+  const pid_t child = crawl.pid;
   REQUIRE(child > 0);
-  while (w.site_a->TotalRequests() < 12) std::this_thread::sleep_for(milliseconds(5));
+  w.StartServers();
+  leakwatch::testing::ServeForum(*w.site_a, 4, 10, milliseconds(150));
+  crawl.Go(w.options.fetch.proxy_url);
+  if (!WaitForRequests(*w.site_a, 12)) ::kill(child, SIGKILL);
   const auto signalled = std::chrono::steady_clock::now();
   REQUIRE(::kill(child, SIGTERM) == 0);
   int status = 0;
@@ -314,13 +355,16 @@ TEST_CASE("SIGTERM mid-run stops within 10 s and the resumed run fetches each re
 
 TEST_CASE("SIGKILL mid-run loses nothing recorded and the next run completes the rest",
           "[integration]") {
-  World w;
+  World w(false);
   w.options.sources.resize(1);
   w.options.fetch.concurrency = 4;
-  leakwatch::testing::ServeForum(*w.site_a, 4, 10, milliseconds(100));
-  const pid_t child = CrawlInChild(w);
+  ChildCrawl crawl = ForkCrawler(w.options);
+  const pid_t child = crawl.pid;
   REQUIRE(child > 0);
-  while (w.site_a->TotalRequests() < 15) std::this_thread::sleep_for(milliseconds(5));
+  w.StartServers();
+  leakwatch::testing::ServeForum(*w.site_a, 4, 10, milliseconds(100));
+  crawl.Go(w.options.fetch.proxy_url);
+  REQUIRE(WaitForRequests(*w.site_a, 15));
   REQUIRE(::kill(child, SIGKILL) == 0);
   int status = 0;
   REQUIRE(::waitpid(child, &status, 0) == child);
