@@ -331,10 +331,11 @@ MatchResult MatchStream::State::Finish() {
     p.dataset_refs.push_back(FileRef(f.file_id));
     result.findings.push_back(std::move(p));
   }
-  std::stable_sort(
-      result.findings.begin(), result.findings.end(), [](const Finding& a, const Finding& b) {
-        return a.kind == b.kind && a.kind == FindingKind::kPartial && a.score > b.score;
-      });
+  std::stable_sort(result.findings.begin(), result.findings.end(),
+                   [](const Finding& a, const Finding& b) {
+                     if (a.kind != b.kind) return a.kind < b.kind;  // exact before partial
+                     return a.score > b.score;
+                   });
   // records
   if (text) {
     detail::TextScanResult r = text->Finish();
