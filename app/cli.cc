@@ -16,9 +16,9 @@
 namespace leakwatch::app {
 namespace {
 
-constexpr std::array<RegisterFn, 8> kCommandRegistrations = {
-    RegisterInit,   RegisterDoctor,      RegisterDb,   RegisterSightings,
-    RegisterNotify, RegisterFingerprint, RegisterScan, RegisterParse,
+constexpr std::array<RegisterFn, 9> kCommandRegistrations = {
+    RegisterInit,        RegisterDoctor, RegisterDb,    RegisterSightings, RegisterNotify,
+    RegisterFingerprint, RegisterScan,   RegisterParse, RegisterCrawl,
 };
 
 constexpr const char* kDescription =

@@ -2,6 +2,8 @@
 #include <ostream>
 
 #include "app/commands.h"
+#include "app/crawl_setup.h"
+#include "crawler/preflight.h"
 
 namespace leakwatch::app {
 namespace {
@@ -21,6 +23,61 @@ void CheckSecrets(const config::Config& config, const Environment& env, Checklis
   }
 }
 
+constexpr std::chrono::seconds kProxyCheckTimeout{15};
+
+void CheckPack(const config::MatchConfig& match, Checklist& list) {
+  if (match.pack.empty()) {
+    list.Skip("pack", "no [match].pack configured: crawls find mentions and links only");
+    return;
+  }
+  Result<std::unique_ptr<match::Matcher>> matcher = LoadMatcher(match);
+  if (!matcher.has_value()) {
+    list.Fail("pack", matcher.error().message());
+    return;
+  }
+  const match::IndexStats stats = (*matcher)->stats();
+  list.Pass("pack", match.pack.string() + " loads with its key (" + std::to_string(stats.files) +
+                        " files, " + std::to_string(stats.chunk_fingerprints) + " chunk and " +
+                        std::to_string(stats.record_fingerprints) + " record fingerprints)");
+}
+
+void CheckTor(const config::Config& config, const Environment& env, Checklist& list) {
+  if (config.tor.socks_proxy.empty()) {
+    list.Skip("tor", "no [tor].socks_proxy: only direct sources can be crawled");
+    return;
+  }
+  crawler::ControlPortOptions control;
+  if (config.tor.control_port) {
+    control.address = config.tor.control_port->ToString();
+    control.cookie_file = config.tor.control_cookie_file;
+    Result<std::string> password = ReadControlPassword(config.tor.control_password, env.vars);
+    if (!password.has_value()) {
+      list.Fail("tor", password.error().message());
+      return;
+    }
+    control.password = *password;
+  }
+  Result<crawler::ProxyHealth> health =
+      crawler::CheckProxy(config.tor.socks_proxy, control, kProxyCheckTimeout);
+  if (!health.has_value()) {
+    list.Fail("tor", health.error().message(), "is tor running? `systemctl status tor`");
+    return;
+  }
+  std::string detail = config.tor.socks_proxy + (health->socks_ok ? " speaks SOCKS5" : "");
+  if (health->bootstrap_percent) {
+    detail += ", Tor bootstrapped " + std::to_string(*health->bootstrap_percent) + "%";
+    if (!health->bootstrap_summary.empty()) detail += " (" + health->bootstrap_summary + ")";
+  }
+  if (health->ok()) {
+    list.Pass("tor", detail);
+  } else if (!health->tcp_ok) {
+    list.Fail("tor", config.tor.socks_proxy + ": nothing listens there",
+              "is tor running? `systemctl status tor`");
+  } else {
+    list.Fail("tor", detail, "wait for Tor to finish bootstrapping, or check its log");
+  }
+}
+
 int RunDoctor(Context& ctx) {
   Checklist list(ctx.env().out_is_tty);
   const std::filesystem::path config_path = ctx.ConfigPath();
@@ -34,6 +91,8 @@ int RunDoctor(Context& ctx) {
                           std::to_string(config->sources.size()) + " sources)");
   CheckSecrets(*config, ctx.env(), list);
   AddDatabaseChecks(ctx.DbPath(*config), list);
+  CheckPack(config->match, list);
+  CheckTor(*config, ctx.env(), list);
   list.Print(ctx.out());
   return list.all_passed() ? kExitOk : kExitFailure;
 }
@@ -43,7 +102,7 @@ int RunDoctor(Context& ctx) {
 void RegisterDoctor(CLI::App& root, Context& ctx, Action& action) {
   CLI::App* cmd = root.add_subcommand(
       "doctor",
-      "Check the setup: config, secrets, database (later: pack, Tor proxy); one ✓/✗ "
+      "Check the setup: config, secrets, database, fingerprint pack, Tor proxy; one ✓/✗ "
       "line per check, exit 0 when all pass, 1 otherwise");
   cmd->callback([&ctx, &action] { action = [&ctx] { return RunDoctor(ctx); }; });
 }

@@ -27,6 +27,7 @@ void RegisterNotify(CLI::App& root, Context& ctx, Action& action);
 void RegisterFingerprint(CLI::App& root, Context& ctx, Action& action);
 void RegisterScan(CLI::App& root, Context& ctx, Action& action);
 void RegisterParse(CLI::App& root, Context& ctx, Action& action);
+void RegisterCrawl(CLI::App& root, Context& ctx, Action& action);  // crawl and sources
 
 // The database lines of `db check`, shared with `doctor`: opens the file read-only,
 // never creates or migrates it.

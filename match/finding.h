@@ -39,6 +39,7 @@ struct Finding {
   uint64_t matched_bytes = 0;
   uint64_t single_hits = 0;
   std::optional<int> distance;  // kImage: Hamming distance 0..256
+  std::string snippet;          // kMention: <= 200 bytes of text around the match
 };
 
 inline constexpr size_t kMaxRefsPerFinding = 100;

@@ -96,10 +96,11 @@ class [[nodiscard]] Result {
   // REQUIRES: has_value().
   T& value() & { return *value_; }
   const T& value() const& { return *value_; }
-  T&& value() && { return std::move(*value_); }
+  // By value, so `for (auto& x : Foo().value())` cannot dangle into a temporary.
+  T value() && { return std::move(*value_); }
   T& operator*() & { return *value_; }
   const T& operator*() const& { return *value_; }
-  T&& operator*() && { return std::move(*value_); }
+  T operator*() && { return std::move(*value_); }
   T* operator->() { return &*value_; }
   const T* operator->() const { return &*value_; }
 
@@ -119,19 +120,21 @@ class [[nodiscard]] Result {
 
 }  // namespace leakwatch
 
-// Propagates a non-OK Status from an expression returning Status.
-#define LW_RETURN_IF_ERROR(expr)             \
-  do {                                       \
-    ::leakwatch::Status lw_status_ = (expr); \
-    if (!lw_status_.ok()) return lw_status_; \
-  } while (false)
-
 #define LW_CONCAT_INNER(a, b) a##b
 #define LW_CONCAT(a, b) LW_CONCAT_INNER(a, b)
 
+// Propagates a non-OK Status from an expression returning Status. Names are unique
+// (__COUNTER__) so nesting, e.g. in a lambda passed to a wrapped call, cannot shadow.
+#define LW_RETURN_IF_ERROR(expr) LW_RETURN_IF_ERROR_IMPL(LW_CONCAT(lw_status_, __COUNTER__), expr)
+#define LW_RETURN_IF_ERROR_IMPL(tmp, expr) \
+  do {                                     \
+    ::leakwatch::Status tmp = (expr);      \
+    if (!tmp.ok()) return tmp;             \
+  } while (false)
+
 // `LW_ASSIGN_OR_RETURN(auto x, Foo());` binds x to Foo()'s value or returns its error.
 #define LW_ASSIGN_OR_RETURN(lhs, expr) \
-  LW_ASSIGN_OR_RETURN_IMPL(LW_CONCAT(lw_result_, __LINE__), lhs, expr)
+  LW_ASSIGN_OR_RETURN_IMPL(LW_CONCAT(lw_result_, __COUNTER__), lhs, expr)
 #define LW_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)       \
   auto tmp = (expr);                                   \
   if (!tmp.has_value()) return std::move(tmp).error(); \

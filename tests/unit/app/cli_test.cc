@@ -1,10 +1,12 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 
 #include "app/app.h"
+#include "demo/socks5_server.h"
 #include "tests/support/temp_dir.h"
 
 namespace leakwatch::app {
@@ -88,11 +90,43 @@ TEST_CASE("init writes a starter config and data dir, and never overwrites", "[u
   CHECK(Contains(cli.out, "kept"));
 }
 
-TEST_CASE("doctor passes on a fresh init and fails on an unusable DB", "[unit]") {
+// Points the initialised config's Tor proxy at `proxy_url`.
+void SetProxy(Cli& cli, const std::string& proxy_url) {
+  const fs::path config = cli.home / "config/leakwatch/leakwatch.toml";
+  std::ifstream in(config);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string from = "socks_proxy = \"socks5h://127.0.0.1:9050\"";
+  const size_t at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), "socks_proxy = \"" + proxy_url + "\"");
+  std::ofstream(config, std::ios::trunc) << text;
+}
+
+TEST_CASE("doctor passes on a fresh init with a working proxy", "[unit]") {
   Cli cli;
   REQUIRE(cli({"init"}) == 0);
+  auto proxy = demo::Socks5Server::Start();
+  REQUIRE(proxy.has_value());
+  SetProxy(cli, (*proxy)->ProxyUrl());
   REQUIRE(cli({"doctor"}) == 0);
   CHECK(Contains(cli.out, "✓ config"));
+  CHECK(Contains(cli.out, "✓ database"));
+  CHECK(Contains(cli.out, "✓ tor: " + (*proxy)->ProxyUrl() + " speaks SOCKS5"));
+  CHECK(Contains(cli.out, "- pack: no [match].pack configured"));
+}
+
+TEST_CASE("doctor tells a dead proxy apart and fails on an unusable DB", "[unit]") {
+  Cli cli;
+  REQUIRE(cli({"init"}) == 0);
+  uint16_t dead_port = 0;
+  {
+    auto proxy = demo::Socks5Server::Start();
+    REQUIRE(proxy.has_value());
+    dead_port = (*proxy)->port();
+  }  // stopped: nothing listens on that port any more
+  SetProxy(cli, "socks5h://127.0.0.1:" + std::to_string(dead_port));
+  CHECK(cli({"doctor"}) == 1);
+  CHECK(Contains(cli.out, "✗ tor"));
   CHECK(Contains(cli.out, "✓ database"));
 
   const fs::path garbage = cli.home.Write("garbage.db", std::string(4096, 'G'));

@@ -1,0 +1,122 @@
+// leakwatch crawl: one pass over all due sources, then alert delivery. Cron-safe: an
+// overlapping run exits at once with kExitCrawlLocked; SIGINT/SIGTERM stop it cleanly.
+// leakwatch sources: each source's health.
+#include <fmt/format.h>
+
+#include <ostream>
+
+#include "app/commands.h"
+#include "app/crawl_setup.h"
+#include "store/store.h"
+#include "util/duration.h"
+
+namespace leakwatch::app {
+namespace {
+
+struct CrawlFlags {
+  std::string source;
+  std::string max_duration;
+  int64_t max_pages = -1;
+};
+
+int RunCrawlCommand(Context& ctx, const CrawlFlags& flags) {
+  Result<config::Config> config = ctx.LoadConfig();
+  if (!config.has_value()) return ctx.Fail(config.error());
+  Result<CrawlSetup> setup = PrepareCrawl(*config, ctx.DbPath(*config), ctx.env().vars);
+  if (!setup.has_value()) return ctx.Fail(setup.error());
+  crawler::CrawlOptions& options = setup->options;
+  if (!flags.source.empty()) {
+    const bool known = std::any_of(options.sources.begin(), options.sources.end(),
+                                   [&](const auto& s) { return s.name == flags.source; });
+    if (!known) {
+      return ctx.Fail(Status::InvalidArgument("--source " + flags.source +
+                                              ": no enabled source of that name in the config"));
+    }
+    options.only_source = flags.source;
+  }
+  if (!flags.max_duration.empty()) {
+    Result<std::chrono::milliseconds> d = util::ParseDuration(flags.max_duration);
+    if (!d.has_value()) return ctx.Fail(d.error().WithContext("--max-duration"));
+    options.max_duration = *d;
+  }
+  if (flags.max_pages >= 0) options.max_pages = flags.max_pages;
+  options.stop_flag = crawler::InstallStopSignals();
+
+  util::SystemClock clock;
+  Result<CrawlOutcome> outcome = RunCrawlAndNotify(*setup, clock);
+  if (!outcome.has_value()) {
+    const Status& st = outcome.error();
+    ctx.err() << "leakwatch: " << st.message() << "\n";
+    if (st.code() == StatusCode::kBusy) return crawler::kExitCrawlLocked;
+    if (st.code() == StatusCode::kUnavailable) return crawler::kExitTorDown;
+    return ExitCodeFor(st);
+  }
+  ctx.out() << outcome->summary.ToString() << "\n";
+  if (!setup->notify.channels.empty()) {
+    if (!outcome->delivery_status.ok()) {
+      ctx.out() << "notify: delivery failed, retried next run: "
+                << outcome->delivery_status.message() << "\n";
+    } else {
+      ctx.out() << "notify: " << outcome->delivery.delivered() << " delivered, "
+                << outcome->delivery.failed() << " failed (retried next run)\n";
+    }
+  }
+  return kExitOk;
+}
+
+std::string Ago(std::optional<int64_t> at, int64_t now) {
+  if (!at) return "never";
+  return util::FormatDuration(std::chrono::seconds(std::max<int64_t>(0, now - *at))) + " ago";
+}
+
+int RunSources(Context& ctx) {
+  Result<config::Config> config = ctx.LoadConfig();
+  if (!config.has_value()) return ctx.Fail(config.error());
+  util::SystemClock clock;
+  Result<store::Store> db = store::Store::Open(ctx.DbPath(*config), clock);
+  if (!db.has_value()) return ctx.Fail(db.error());
+  Result<std::vector<store::Source>> sources = db->sources().List();
+  if (!sources.has_value()) return ctx.Fail(sources.error());
+  const int64_t now = util::ToUnixSeconds(clock.Now());
+  ctx.out() << fmt::format("{:<20} {:<15} {:<14} {:>5}  {}\n", "SOURCE", "STATE", "LAST OK",
+                           "FAILS", "LAST ERROR");
+  for (const config::SourceConfig& configured : config->sources) {
+    const auto it = std::find_if(sources->begin(), sources->end(),
+                                 [&](const store::Source& s) { return s.name == configured.name; });
+    if (it == sources->end()) {
+      ctx.out() << fmt::format("{:<20} {:<15} {:<14} {:>5}  {}\n", configured.name,
+                               configured.enabled ? "not crawled" : "disabled", "never", 0, "");
+      continue;
+    }
+    std::string error = it->last_error.value_or("");
+    if (it->last_error_class) error = *it->last_error_class + ": " + error;
+    if (error.size() > 60) error = error.substr(0, 57) + "...";
+    ctx.out() << fmt::format("{:<20} {:<15} {:<14} {:>5}  {}\n", it->name,
+                             store::SourceStateName(it->state), Ago(it->last_success_at, now),
+                             it->consecutive_failures, error);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterCrawl(CLI::App& root, Context& ctx, Action& action) {
+  auto flags = std::make_shared<CrawlFlags>();  // shared: outlives this function in the callback
+  CLI::App* cmd = root.add_subcommand(
+      "crawl",
+      "One crawl pass over all due sources through the Tor proxy, then alert delivery. "
+      "Exit 0 done, 1 failure, 2 bad config, 69 proxy (Tor) down, 75 another crawl is running");
+  cmd->add_option("--source", flags->source, "Only this source");
+  cmd->add_option(
+      "--max-duration", flags->max_duration,
+      "Stop starting transfers after this long (e.g. 10m; default [crawl].max_duration)");
+  cmd->add_option("--max-pages", flags->max_pages, "Stop after this many pages (0 = no limit)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->callback(
+      [&ctx, &action, flags] { action = [&ctx, flags] { return RunCrawlCommand(ctx, *flags); }; });
+
+  CLI::App* sources = root.add_subcommand("sources", "Each configured source's health");
+  sources->callback([&ctx, &action] { action = [&ctx] { return RunSources(ctx); }; });
+}
+
+}  // namespace leakwatch::app

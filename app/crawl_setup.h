@@ -1,0 +1,55 @@
+// app/crawl_setup: the one place where a Config becomes a running crawl pipeline
+// (STYLE rule 3): crawler options, site profiles, the fingerprint matcher and the
+// notification channels; and the pass `leakwatch crawl` (and `leakwatch demo`) runs:
+// one crawl, then delivery of what it found.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "config/config.h"
+#include "crawler/crawl.h"
+#include "match/matcher.h"
+#include "notify/notify.h"
+#include "parsers/profile.h"
+#include "util/clock.h"
+#include "util/status.h"
+
+namespace leakwatch::app {
+
+struct CrawlSetup {
+  crawler::CrawlOptions options;
+  parsers::ProfileSet profiles;
+  std::unique_ptr<match::Matcher> matcher;  // null when no pack is configured
+  notify::Options notify;
+};
+
+// Builds everything a crawl needs from `config`. Loads the pack (with its key file,
+// permission-checked) and the user's site profiles. Errors: InvalidArgument for
+// configuration problems (a bad profile, a source naming an unknown profile),
+// the pack loader's errors otherwise.
+Result<CrawlSetup> PrepareCrawl(const config::Config& config, const std::filesystem::path& db_path,
+                                const config::Environment& env);
+
+// The fingerprint matcher for [match] (pack + key file, with the perceptual image
+// index); null when no pack is configured. Errors: the key file's (missing, loose
+// permissions), the pack's (newer format, wrong key, corrupt).
+Result<std::unique_ptr<match::Matcher>> LoadMatcher(const config::MatchConfig& match);
+
+// The Tor control-port password named by [tor] control_password_file / _env; "" when
+// none is configured.
+Result<std::string> ReadControlPassword(const config::SecretRef& ref,
+                                        const config::Environment& env);
+
+struct CrawlOutcome {
+  crawler::CrawlSummary summary;
+  notify::DeliveryReport delivery;
+  Status delivery_status;  // a failed delivery pass does not fail the crawl: retried next run
+};
+
+// Runs one crawl pass with `setup`, then delivers every due notification.
+// Errors: those of crawler::RunCrawl (Busy: another run holds the lock;
+// Unavailable: the proxy is down).
+Result<CrawlOutcome> RunCrawlAndNotify(CrawlSetup& setup, const util::Clock& clock);
+
+}  // namespace leakwatch::app
