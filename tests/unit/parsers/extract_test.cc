@@ -181,6 +181,19 @@ TEST_CASE("a page no selector matches is kept whole and flagged", "[unit]") {
   CHECK(extraction.documents[0].text == "hello");
 }
 
+TEST_CASE("MyBB 1.8.22+ rows (whoPosted in onclick) still give replies", "[unit]") {
+  const auto extraction =
+      Run("<table><tr class=\"inline_row\"><td><span class=\" subject_new\" id=\"tid_7\">"
+          "<a href=\"thread-7.html\">Seven</a></span><div class=\"author smalltext\">"
+          "<a href=\"user-2.html\">bob</a></div></td><td><a href=\"javascript:void(0);\" "
+          "onclick=\"MyBB.whoPosted(7); return false;\">1,024</a></td></tr></table>",
+          "mybb");
+  REQUIRE(extraction.links.size() == 1);
+  CHECK(extraction.links[0].url == "http://" + kOnion + ".onion/board/thread-7.html");
+  CHECK(extraction.links[0].author == "bob");
+  CHECK(extraction.links[0].replies == 1024);
+}
+
 TEST_CASE("a bad page URL is the caller's error", "[unit]") {
   const Page page{"not a url", "<p>x</p>", ""};
   CHECK_FALSE(Extract(page, *Profiles().Find("generic")).has_value());
