@@ -18,7 +18,9 @@ namespace leakwatch::match {
 
 // The newest format this build writes and reads. Packs with a higher version are
 // refused with Unsupported; older ones are read.
-inline constexpr int kPackFormatVersion = 1;
+// Version 2: the `images` table is filled (PDQ rows, issue 7); version 1 packs load
+// with it empty, so they simply give no image findings.
+inline constexpr int kPackFormatVersion = 2;
 // SQLite `PRAGMA application_id` of a pack: "LWFP".
 inline constexpr int32_t kPackApplicationId = 0x4C574650;
 

@@ -9,6 +9,7 @@
 #include "match/matcher.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/match/image/test_images.h"
+#include "util/sqlite.h"
 
 namespace leakwatch::match {
 namespace {
@@ -135,6 +136,30 @@ TEST_CASE("the threshold is configurable", "[unit]") {
       fx.matcher->MatchBytes("r.jpg", testimg::EncodeJpeg(testimg::Rotate90(pixels), 60));
   CHECK(fx.Images(rotated).empty());
   CHECK(fx.Images(fx.matcher->MatchBytes("same.jpg", Photo(1))).size() == 1);
+}
+
+TEST_CASE("a format 1 pack (images table empty) still loads and gives no image findings",
+          "[unit]") {
+  PackFixture fx;
+  {
+    auto db =
+        util::Database::Open(fx.dir / "pack.lwfp", util::Database::Mode::kReadWriteCreate, false);
+    REQUIRE(db.has_value());
+    REQUIRE(db->Exec("DELETE FROM images; UPDATE header SET value = '1' WHERE key = "
+                     "'format_version'; PRAGMA user_version = 1;")
+                .ok());
+  }
+  CHECK(kPackFormatVersion == 2);
+  const auto info = ReadPackInfo(fx.dir / "pack.lwfp");
+  REQUIRE(info.has_value());
+  CHECK(info->format_version == 1);
+  MatcherOptions options;
+  options.image_index_loader = MakePdqImageIndexLoader();
+  auto old = Matcher::Load(fx.dir / "pack.lwfp", TestKey(), std::move(options));
+  REQUIRE(old.has_value());
+  const MatchResult result = (*old)->MatchBytes("copy.jpg", Photo(0));
+  CHECK(fx.Images(result).empty());
+  CHECK_FALSE(result.findings.empty());  // the exact match still works
 }
 
 }  // namespace
