@@ -593,19 +593,43 @@ const Profile* Detect(const PreparedPage& page, const ProfileSet& profiles, cons
   const std::string generator = GeneratorText(page);
   Budget budget(limits.max_selector_steps,
                 std::chrono::steady_clock::now() + limits.max_extract_time);
+  // All markers of all profiles are tested in one pass over the document (about 50
+  // selectors); a marker stops being tested once it has matched.
+  struct MarkerRef {
+    const Selector* selector;
+    size_t profile_index;
+    bool matched = false;
+  };
+  const auto& all = profiles.profiles();
+  std::vector<MarkerRef> markers;
+  for (size_t i = 0; i < all.size(); ++i) {
+    for (const auto& marker : all[i].detect.markers) markers.push_back({&marker, i});
+  }
+  size_t unmatched = markers.size();
+  detail::ForEachElement(page.tree->document(), [&](const GumboNode* element) {
+    for (auto& marker : markers) {
+      if (!marker.matched && detail::Matches(element, *marker.selector, budget)) {
+        marker.matched = true;
+        --unmatched;
+      }
+    }
+    return unmatched > 0 && !budget.exhausted();
+  });
+  std::vector<int> scores(all.size(), 0);
+  for (const auto& marker : markers) {
+    if (marker.matched) ++scores[marker.profile_index];
+  }
   const Profile* best = nullptr;
   int best_score = 0;
   constexpr int kGeneratorScore = 3;
-  for (const auto& profile : profiles.profiles()) {
-    int score = 0;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const Profile& profile = all[i];
+    int score = scores[i];
     for (const auto& needle : profile.detect.generator) {
       if (!needle.empty() && generator.find(needle) != std::string::npos) {
         score += kGeneratorScore;
         break;
       }
-    }
-    for (const auto& marker : profile.detect.markers) {
-      if (detail::SelectFirst(page.tree->document(), marker, budget) != nullptr) ++score;
     }
     if (score >= profile.detect.min_score && score > best_score) {
       best = &profile;
