@@ -95,11 +95,21 @@ Result<CrawlSetup> PrepareCrawl(const config::Config& config, const std::filesys
   CrawlSetup setup{.options = {},
                    .profiles = std::move(profiles),
                    .matcher = nullptr,
+                   .watchlist = {},
+                   .archive_limits = {},
                    .notify = NotifyOptionsFromConfig(config.notify)};
   if (Status st = setup.profiles.LoadDirectory(config::UserProfilesDir(env)); !st.ok()) {
     return Status::InvalidArgument(st.message());
   }
   LW_ASSIGN_OR_RETURN(setup.matcher, LoadMatcher(config.match));
+  const config::WatchConfig& watch = config.match.watch;
+  LW_ASSIGN_OR_RETURN(setup.watchlist,
+                      match::WatchList::Compile(watch.terms, watch.regex, watch.ignore_case));
+  const config::MatchLimits& limits = config.match.limits;
+  setup.archive_limits.max_depth = limits.archive_depth;
+  setup.archive_limits.max_total_bytes = limits.archive_total_bytes;
+  setup.archive_limits.max_ratio = limits.archive_ratio;
+  setup.archive_limits.max_members = limits.archive_members;
 
   crawler::CrawlOptions& o = setup.options;
   o.fetch = FetchOptionsFromConfig(config);
@@ -131,7 +141,9 @@ Result<CrawlSetup> PrepareCrawl(const config::Config& config, const std::filesys
 }
 
 Result<CrawlOutcome> RunCrawlAndNotify(CrawlSetup& setup, const util::Clock& clock) {
-  crawler::ParsersPageProcessor processor(setup.profiles, setup.matcher.get());
+  crawler::ParsersPageProcessor processor(setup.profiles, setup.matcher.get(), parsers::Limits{},
+                                          setup.watchlist.empty() ? nullptr : &setup.watchlist,
+                                          setup.archive_limits);
   CrawlOutcome outcome;
   LW_ASSIGN_OR_RETURN(outcome.summary, crawler::RunCrawl(setup.options, processor, clock));
   if (setup.notify.channels.empty()) return outcome;

@@ -9,7 +9,9 @@
 
 #include "config/config.h"
 #include "crawler/crawl.h"
+#include "match/archive.h"
 #include "match/matcher.h"
+#include "match/watchlist.h"
 #include "notify/notify.h"
 #include "parsers/profile.h"
 #include "util/clock.h"
@@ -21,6 +23,8 @@ struct CrawlSetup {
   crawler::CrawlOptions options;
   parsers::ProfileSet profiles;
   std::unique_ptr<match::Matcher> matcher;  // null when no pack is configured
+  match::WatchList watchlist;               // [match.watch]; may be empty
+  match::ArchiveLimits archive_limits;
   notify::Options notify;
 };
 

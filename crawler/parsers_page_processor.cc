@@ -38,14 +38,61 @@ store::UrlKind ToUrlKind(parsers::LinkRole role) {
   return store::UrlKind::kItem;
 }
 
+// Reads a fetched body (memory or spool file) in order for the archive expander.
+class BodySource final : public match::ByteSource {
+ public:
+  explicit BodySource(const Body& body) : body_(body) {}
+  Result<size_t> Read(char* buffer, size_t capacity) override {
+    LW_ASSIGN_OR_RETURN(std::string piece, body_.Read(offset_, capacity));
+    std::copy(piece.begin(), piece.end(), buffer);
+    offset_ += piece.size();
+    return piece.size();
+  }
+
+ private:
+  const Body& body_;
+  uint64_t offset_ = 0;
+};
+
+// Matches one object (the body or an archive member) and collects its findings.
+class CollectingSink final : public match::ObjectSink {
+ public:
+  CollectingSink(const match::Matcher& matcher, std::string path,
+                 const match::MatchOptions& options, std::vector<match::Finding>& findings,
+                 std::vector<std::string>& anomalies)
+      : stream_(matcher.NewStream(std::move(path), options)),
+        findings_(findings),
+        anomalies_(anomalies) {}
+  void Feed(std::string_view bytes) override { stream_->Feed(bytes); }
+  void Close() override {
+    match::MatchResult r = stream_->Finish();
+    for (const auto& a : r.anomalies) anomalies_.push_back(a.Message());
+    for (auto& f : r.findings) findings_.push_back(std::move(f));
+  }
+
+ private:
+  std::unique_ptr<match::MatchStream> stream_;
+  std::vector<match::Finding>& findings_;
+  std::vector<std::string>& anomalies_;
+};
+
+bool IsPlainText(std::string_view content_type) { return content_type.rfind("text/plain", 0) == 0; }
+
 }  // namespace
 
 ParsersPageProcessor::ParsersPageProcessor(const parsers::ProfileSet& profiles,
-                                           const match::Matcher* matcher, parsers::Limits limits)
-    : profiles_(profiles), matcher_(matcher), limits_(limits) {}
+                                           const match::Matcher* matcher, parsers::Limits limits,
+                                           const match::WatchList* watchlist,
+                                           match::ArchiveLimits archive_limits)
+    : profiles_(profiles),
+      matcher_(matcher),
+      limits_(limits),
+      watchlist_(watchlist),
+      archive_limits_(archive_limits) {}
 
 ProcessedPage ParsersPageProcessor::Process(const FetchedContent& content) {
   ProcessedPage out;
+  std::vector<match::Finding> findings;
   const bool page = content.kind != store::UrlKind::kFile;
   if (page && !content.body.spooled()) {
     const parsers::Page input{content.url, content.body.memory(), content.content_type};
@@ -67,6 +114,11 @@ ProcessedPage ParsersPageProcessor::Process(const FetchedContent& content) {
       out.next_page = extraction->next_page;
       out.items = static_cast<int64_t>(extraction->yield.items);
       for (const auto& a : extraction->anomalies) out.anomalies.push_back(a.kind + ": " + a.detail);
+      if (watchlist_ != nullptr && !IsPlainText(content.content_type)) {
+        for (const parsers::Document& doc : extraction->documents) {
+          for (auto& f : watchlist_->Scan(content.url, doc.text)) findings.push_back(std::move(f));
+        }
+      }
     } else if (out.anomalies.empty()) {
       out.anomalies.push_back("extract_failed: " + extraction.error().message());
     }
@@ -74,19 +126,33 @@ ProcessedPage ParsersPageProcessor::Process(const FetchedContent& content) {
     out.anomalies.push_back("page_spooled: page not parsed (larger than the spool threshold)");
   }
 
-  if (matcher_ == nullptr) return out;
-  match::MatchOptions options;
-  options.compute_sha256 = false;  // the crawler hashed the body already
-  auto stream = matcher_->NewStream(std::string(content.url), options);
-  for (uint64_t offset = 0;;) {
-    auto piece = content.body.Read(offset, kFeedChunk);
-    if (!piece.has_value() || piece->empty()) break;
-    stream->Feed(*piece);
-    offset += piece->size();
+  if (watchlist_ != nullptr && page && IsPlainText(content.content_type) &&
+      !content.body.spooled()) {
+    for (auto& f : watchlist_->Scan(content.url, content.body.memory())) {
+      findings.push_back(std::move(f));
+    }
   }
-  match::MatchResult result = stream->Finish();
-  for (const auto& a : result.anomalies) out.anomalies.push_back(a.Message());
-  for (const match::Finding& f : result.findings) {
+
+  if (matcher_ != nullptr) {
+    // The crawler hashed the body itself; archive members need their own hash.
+    match::MatchOptions body_options;
+    body_options.compute_sha256 = false;
+    const match::MatchOptions member_options;
+    const match::SinkFactory open_sink = [&](const std::string& object_path, int depth) {
+      return std::make_unique<CollectingSink>(*matcher_, object_path,
+                                              depth == 0 ? body_options : member_options, findings,
+                                              out.anomalies);
+    };
+    const match::AnomalyCallback on_anomaly = [&](const match::Anomaly& a) {
+      out.anomalies.push_back(a.Message());
+    };
+    BodySource source(content.body);
+    auto expanded = match::ExpandObject(source, std::string(content.url), archive_limits_,
+                                        open_sink, on_anomaly);
+    if (!expanded.has_value()) out.anomalies.push_back("read: " + expanded.error().message());
+  }
+
+  for (const match::Finding& f : findings) {
     store::NewSighting s;
     s.source = content.source.name;
     s.url = std::string(content.url);
@@ -96,6 +162,7 @@ ProcessedPage ParsersPageProcessor::Process(const FetchedContent& content) {
     s.kind = ToSightingKind(f.kind);
     s.score = f.score;
     s.dataset_refs = nlohmann::json(f.dataset_refs).dump();
+    if (!f.snippet.empty()) s.snippet = f.snippet;
     out.sightings.push_back(std::move(s));
   }
   return out;

@@ -6,14 +6,19 @@
 // file), the next page and the item yield are passed on, anomalies counted. Every
 // body, page or file, is streamed through a MatchStream when a Matcher is given;
 // findings become sightings (kind, score, dataset refs, sha256, linked-from).
-// Archive expansion of downloaded files is not done here (see match/archive.h).
+// Every body goes through the archive expander first (match/archive.h), so members of
+// a zip or tar.gz download are matched too, as "<url>!/member/path", under the
+// expansion limits. With a watch list, each extracted document (or a plain-text
+// body) is searched for watch terms, giving `mention` sightings with a snippet.
 //
 // Thread safety: Process may run on many workers at once; `profiles` and `matcher`
 // are immutable and must outlive the processor.
 #pragma once
 
 #include "crawler/page_processor.h"
+#include "match/archive.h"
 #include "match/matcher.h"
+#include "match/watchlist.h"
 #include "parsers/extraction.h"
 #include "parsers/profile.h"
 
@@ -21,9 +26,10 @@ namespace leakwatch::crawler {
 
 class ParsersPageProcessor final : public PageProcessor {
  public:
-  // `matcher` may be null (crawl without a pack: links only).
+  // `matcher` may be null (crawl without a pack: links only); so may `watchlist`.
   ParsersPageProcessor(const parsers::ProfileSet& profiles, const match::Matcher* matcher,
-                       parsers::Limits limits = {});
+                       parsers::Limits limits = {}, const match::WatchList* watchlist = nullptr,
+                       match::ArchiveLimits archive_limits = {});
 
   ProcessedPage Process(const FetchedContent& content) override;
 
@@ -31,6 +37,8 @@ class ParsersPageProcessor final : public PageProcessor {
   const parsers::ProfileSet& profiles_;
   const match::Matcher* matcher_;
   parsers::Limits limits_;
+  const match::WatchList* watchlist_;
+  match::ArchiveLimits archive_limits_;
 };
 
 }  // namespace leakwatch::crawler

@@ -1,6 +1,9 @@
 // The production pipeline on loopback: RunCrawl with ParsersPageProcessor (built-in
 // "generic" profile + a real fingerprint pack) finds a dataset file posted on an onion
 // and records an exact sighting with its notification.
+#include <archive.h>
+#include <archive_entry.h>
+
 #include <catch2/catch.hpp>
 #include <random>
 
@@ -93,6 +96,97 @@ TEST_CASE("a leaked dataset file on an onion becomes an exact sighting", "[integ
   REQUIRE(pending.has_value());
   REQUIRE(pending->size() >= 1);
   CHECK(pending->at(0).channel == "webhook:0");
+}
+
+// A gzip-compressed tar holding `content` as `member`, written by libarchive.
+std::string MakeTarGz(const std::string& member, const std::string& content) {
+  std::string out(content.size() + 64 * 1024, '\0');
+  size_t used = 0;
+  archive* a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  archive_write_add_filter_gzip(a);
+  REQUIRE(archive_write_open_memory(a, out.data(), out.size(), &used) == ARCHIVE_OK);
+  archive_entry* entry = archive_entry_new();
+  archive_entry_set_pathname(entry, member.c_str());
+  archive_entry_set_size(entry, static_cast<la_int64_t>(content.size()));
+  archive_entry_set_filetype(entry, AE_IFREG);
+  archive_entry_set_perm(entry, 0644);
+  REQUIRE(archive_write_header(a, entry) == ARCHIVE_OK);
+  REQUIRE(archive_write_data(a, content.data(), content.size()) ==
+          static_cast<la_ssize_t>(content.size()));
+  archive_entry_free(entry);
+  REQUIRE(archive_write_close(a) == ARCHIVE_OK);
+  archive_write_free(a);
+  out.resize(used);
+  return out;
+}
+
+TEST_CASE("archive members and watch-list mentions become sightings", "[integration]") {
+  leakwatch::testing::TempDir dir;
+  std::mt19937 rng(7);
+  std::string leaked(120 * 1024, '\0');
+  for (char& c : leaked) c = static_cast<char>(rng() & 0xFF);
+  dir.Write("dataset/plates/0001.jpg", leaked);
+  REQUIRE(match::GenerateKeyFile(dir / "dataset.key").ok());
+  auto key = match::DatasetKey::Load(dir / "dataset.key");
+  REQUIRE(key.has_value());
+  match::BuildOptions build;
+  build.dataset_dir = dir / "dataset";
+  build.output = dir / "dataset.lwfp";
+  REQUIRE(match::BuildPack(build, *key).has_value());
+  auto matcher = match::Matcher::Load(dir / "dataset.lwfp", std::move(*key));
+  REQUIRE(matcher.has_value());
+  auto profiles = parsers::ProfileSet::WithBuiltins();
+  REQUIRE(profiles.has_value());
+  auto watchlist = match::WatchList::Compile({"Perceptics"}, {}, true);
+  REQUIRE(watchlist.has_value());
+
+  auto site = demo::FixtureServer::Start();
+  REQUIRE(site.has_value());
+  auto proxy = demo::Socks5Server::Start();
+  REQUIRE(proxy.has_value());
+  (*proxy)->MapOnion(kOnion, (*site)->port());
+  (*site)->SetRoute("/raw/1", demo::Route::Text("new dump: perceptics plate reader database, "
+                                                "150k travelers, link below\n"));
+  demo::Route archive = demo::Route::Text(MakeTarGz("dump/plates/0001.jpg", leaked));
+  archive.content_type = "application/gzip";
+  (*site)->SetRoute("/dl/dump.tar.gz", archive);
+
+  CrawlOptions options;
+  options.db_path = dir / "leakwatch.db";
+  options.fetch.proxy_url = (*proxy)->ProxyUrl();
+  options.fetch.min_delay = milliseconds(0);
+  SourceSpec source;
+  source.name = "paste";
+  source.start_urls = {std::string("http://") + kOnion + "/raw/1",
+                       std::string("http://") + kOnion + "/dl/dump.tar.gz"};
+  options.sources = {source};
+  ParsersPageProcessor processor(*profiles, matcher->get(), parsers::Limits{}, &*watchlist);
+  util::SystemClock clock;
+  auto summary = RunCrawl(options, processor, clock);
+  REQUIRE(summary.has_value());
+  INFO(summary->ToString());
+
+  auto store = store::Store::Open(options.db_path, clock);
+  REQUIRE(store.has_value());
+  auto sightings = store->sightings().Query({});
+  REQUIRE(sightings.has_value());
+  bool member = false;
+  bool mention = false;
+  for (const auto& s : *sightings) {
+    if (s.kind == store::SightingKind::kExact && s.member_path == "dump/plates/0001.jpg") {
+      member = true;
+      CHECK(s.url == std::string("http://") + kOnion + "/dl/dump.tar.gz");
+      CHECK(s.sha256.size() == 64);
+    }
+    if (s.kind == store::SightingKind::kMention) {
+      mention = true;
+      REQUIRE(s.snippet.has_value());
+      CHECK(s.snippet->find("perceptics plate reader") != std::string::npos);
+    }
+  }
+  CHECK(member);
+  CHECK(mention);
 }
 
 }  // namespace
