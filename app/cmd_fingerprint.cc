@@ -9,6 +9,7 @@
 
 #include "app/commands.h"
 #include "match/builder.h"
+#include "match/image_hooks.h"
 #include "match/key.h"
 #include "match/pack.h"
 
@@ -148,6 +149,8 @@ int RunBuild(Context& ctx, const BuildFlags& flags) {
   ProgressPrinter printer(ctx.err(), ctx.env().out_is_tty);
   options.progress = [&printer](const match::BuildProgress& p) { printer(p); };
 
+  const match::PdqImageFingerprinter image_fingerprinter;  // PDQ rows of the images table
+  options.image_fingerprinter = &image_fingerprinter;
   auto summary = match::BuildPack(options, *key);
   if (!summary.has_value()) return ctx.Fail(summary.error());
   const match::PackInfo& info = summary->info;
@@ -164,7 +167,9 @@ int RunBuild(Context& ctx, const BuildFlags& flags) {
     ctx.out() << ", skipped " << summary->records_without_identifier << " without identifier and "
               << summary->malformed_records << " malformed";
   }
-  ctx.out() << "\n";
+  ctx.out() << "\n"
+            << "images: " << info.image_count << " perceptual fingerprints, "
+            << summary->images_skipped << " images skipped (undecodable or low quality)\n";
   if (info.skipped_file_count > 0) {
     ctx.out() << "skipped files: " << info.skipped_file_count << "\n";
     for (const auto& [reason, count] : summary->skipped_by_reason) {

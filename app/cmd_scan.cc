@@ -10,6 +10,7 @@
 #include <ostream>
 
 #include "app/commands.h"
+#include "match/image_hooks.h"
 #include "match/matcher.h"
 #include "match/scan.h"
 
@@ -96,6 +97,7 @@ int FailScan(Context& ctx, const Status& status) {
 
 int RunScan(Context& ctx, ScanFlags flags) {
   match::ScanOptions options;
+  match::ImageMatchOptions image;  // perceptual image matching (kind: image)
   if (flags.pack.empty() || flags.key_file.empty()) {
     Result<config::Config> config = ctx.LoadConfig();
     if (!config.has_value()) return FailScan(ctx, config.error());
@@ -108,6 +110,9 @@ int RunScan(Context& ctx, ScanFlags flags) {
     options.limits.max_members = l.archive_members;
     options.match.record_window_tokens =
         static_cast<size_t>(config->match.records.proximity_tokens);
+    image.threshold = config->match.image_threshold;
+    image.dihedral = config->match.dihedral;
+    image.limits.max_pixels = l.image_max_pixels;
   }
   if (flags.pack.empty() || flags.key_file.empty()) {
     return FailScan(
@@ -116,7 +121,9 @@ int RunScan(Context& ctx, ScanFlags flags) {
   }
   auto key = match::DatasetKey::Load(flags.key_file);
   if (!key.has_value()) return FailScan(ctx, key.error());
-  auto matcher = match::Matcher::Load(flags.pack, std::move(*key));
+  match::MatcherOptions matcher_options;
+  matcher_options.image_index_loader = match::MakePdqImageIndexLoader(image);
+  auto matcher = match::Matcher::Load(flags.pack, std::move(*key), std::move(matcher_options));
   if (!matcher.has_value()) return FailScan(ctx, matcher.error());
   OutputSink sink(ctx, flags.format == "jsonl");
   const match::ScanSummary summary = match::Scan(**matcher, flags.paths, options, sink);
