@@ -135,7 +135,7 @@ std::optional<PdqMatch> PdqIndex::ScanLinear(const PdqHash& query, int threshold
 }
 
 std::optional<PdqMatch> PdqIndex::ProbeBands(const PdqHash& query, int threshold,
-                                            int radius) const {
+                                             int radius) const {
   const size_t n = hashes_.size();
   Best best{threshold, 0};
   // At 1M entries the cost is one cache miss per candidate hash (about 4,000 per
