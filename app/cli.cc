@@ -16,9 +16,9 @@
 namespace leakwatch::app {
 namespace {
 
-constexpr std::array<RegisterFn, 9> kCommandRegistrations = {
+constexpr std::array<RegisterFn, 10> kCommandRegistrations = {
     RegisterInit,        RegisterDoctor, RegisterDb,    RegisterSightings, RegisterNotify,
-    RegisterFingerprint, RegisterScan,   RegisterParse, RegisterCrawl,
+    RegisterFingerprint, RegisterScan,   RegisterParse, RegisterCrawl,     RegisterDemo,
 };
 
 constexpr const char* kDescription =

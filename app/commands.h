@@ -28,6 +28,7 @@ void RegisterFingerprint(CLI::App& root, Context& ctx, Action& action);
 void RegisterScan(CLI::App& root, Context& ctx, Action& action);
 void RegisterParse(CLI::App& root, Context& ctx, Action& action);
 void RegisterCrawl(CLI::App& root, Context& ctx, Action& action);  // crawl and sources
+void RegisterDemo(CLI::App& root, Context& ctx, Action& action);
 
 // The database lines of `db check`, shared with `doctor`: opens the file read-only,
 // never creates or migrates it.
