@@ -255,23 +255,63 @@ void PrintSourceHealth(std::ostream& out, store::Store& db) {
   }
 }
 
+// Decodes standard base64, skipping line breaks; stops at the first other character.
+std::string DecodeBase64(std::string_view text) {
+  std::string out;
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    int v = -1;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    if (c >= '0' && c <= '9') v = c - '0' + 52;
+    if (c == '+') v = 62;
+    if (c == '/') v = 63;
+    if (c == '\r' || c == '\n') continue;
+    if (v < 0) break;
+    buffer = (buffer << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+// The readable part of a digest mail: its Subject and the text/plain body (decoded).
+std::string ReadableMail(const std::string& data) {
+  std::string result;
+  const size_t subject = data.find("\r\nSubject: ");
+  if (subject != std::string::npos) {
+    result += data.substr(subject + 2, data.find("\r\n", subject + 2) - subject - 2) + "\n\n";
+  }
+  const size_t plain = data.find("Content-Type: text/plain");
+  const size_t body = plain == std::string::npos ? std::string::npos : data.find("\r\n\r\n", plain);
+  if (body == std::string::npos) return result + data;
+  const size_t end = data.find("\r\n--", body + 4);
+  const std::string part =
+      data.substr(body + 4, end == std::string::npos ? std::string::npos : end - body - 4);
+  const size_t header_end = plain == std::string::npos ? 0 : body;
+  const bool base64 = data.substr(plain, header_end - plain).find("base64") != std::string::npos;
+  return result + (base64 ? DecodeBase64(part) : part);
+}
+
 void PrintMail(std::ostream& out, const demo::SmtpSink& sink) {
   const auto messages = sink.Messages();
   out << fmt::format("\nSMTP sink received {} message(s)\n", messages.size());
+  constexpr size_t kMaxLines = 30;
   for (size_t i = 0; i < messages.size(); ++i) {
     out << fmt::format("----- message {} (to {}) -----\n", i + 1, fmt::join(messages[i].to, ", "));
-    std::string text = messages[i].data;
-    size_t lines = 0;
+    const std::string text = ReadableMail(messages[i].data);
     size_t pos = 0;
-    constexpr size_t kMaxLines = 40;
-    while (pos < text.size() && lines < kMaxLines) {
-      size_t end = text.find("\r\n", pos);
+    for (size_t lines = 0; pos < text.size() && lines < kMaxLines; ++lines) {
+      size_t end = text.find('\n', pos);
       if (end == std::string::npos) end = text.size();
       out << text.substr(pos, end - pos) << "\n";
-      pos = end + 2;
-      ++lines;
+      pos = end + 1;
     }
-    if (pos < text.size()) out << "[... message truncated for the terminal ...]\n";
+    if (pos < text.size()) out << "[... truncated for the terminal ...]\n";
   }
 }
 
