@@ -134,9 +134,9 @@ Result<CrawlSetup> PrepareCrawl(const config::Config& config, const std::filesys
                                      "\" (built-in, user profile, or \"auto\")");
     }
   }
-  for (const notify::ChannelOptions& channel : setup.notify.channels) {
-    o.notify_channels.push_back(channel.name);
-  }
+  o.route_alerts = [channels = setup.notify](const store::NewSighting& sighting) {
+    return notify::RoutesFor(channels, sighting);
+  };
   return setup;
 }
 

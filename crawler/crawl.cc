@@ -134,6 +134,9 @@ class Crawl {
   void WorkerLoop();
   Status Write(Processed& p);
   Status WriteSuccess(Processed& p);
+  // Marks the source profile_broken when this listing page suddenly yields (almost)
+  // nothing compared with its own history (policy: LooksProfileBroken).
+  Status CheckAdapterHealth(const store::FrontierEntry& e, int64_t items);
   Status WriteFailure(Processed& p);
   Result<int64_t> AddLinks(const Processed& p);
   Status FollowNextPage(const Processed& p, int64_t new_links);
@@ -352,6 +355,22 @@ Status Crawl::FollowNextPage(const Processed& p, int64_t new_links) {
   return Status::Ok();
 }
 
+Status Crawl::CheckAdapterHealth(const store::FrontierEntry& e, int64_t items) {
+  constexpr int64_t kYieldSamplesRead = 20;
+  LW_ASSIGN_OR_RETURN(std::vector<store::YieldSample> samples,
+                      store_.sources().RecentYields(e.source_id, kYieldSamplesRead));
+  std::vector<int64_t> same_page;
+  for (const store::YieldSample& sample : samples) {
+    if (sample.url == e.url) same_page.push_back(sample.items);
+  }
+  if (!LooksProfileBroken(items, std::move(same_page))) return Status::Ok();
+  util::LogWarn(
+      "listing yields far fewer items than usual: the site's markup probably "
+      "changed under its profile",
+      {{"url", e.url}, {"items", std::to_string(items)}});
+  return store_.sources().SetState(e.source_id, store::SourceState::kProfileBroken);
+}
+
 Status Crawl::WriteSuccess(Processed& p) {
   const FetchResult& r = p.result;
   const store::FrontierEntry& e = p.job.entry;
@@ -379,15 +398,14 @@ Status Crawl::WriteSuccess(Processed& p) {
     sighting.run_id = run_id_;
     sighting.linked_from = e.discovered_from;
     request.sighting = std::move(sighting);
-    for (const std::string& channel : options_.notify_channels) {
-      request.notifications.push_back({channel, "{}"});
-    }
+    if (options_.route_alerts) request.notifications = options_.route_alerts(request.sighting);
     LW_ASSIGN_OR_RETURN(store::RecordSightingResult recorded, store_.RecordSighting(request));
     if (recorded.sighting.is_new) ++summary_.new_sightings;
   }
   LW_ASSIGN_OR_RETURN(int64_t added, AddLinks(p));
   summary_.new_urls += added;
   if (e.kind == store::UrlKind::kListing) {
+    LW_RETURN_IF_ERROR(CheckAdapterHealth(e, p.page.items));
     LW_RETURN_IF_ERROR(store_.sources().AddYield(e.source_id, run_id_, e.url, p.page.items));
     LW_RETURN_IF_ERROR(FollowNextPage(p, added));
   }

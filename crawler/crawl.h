@@ -28,6 +28,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -83,8 +84,10 @@ struct CrawlOptions {
   // reuse the previous run's circuits; skipped when the previous run started less
   // than kNewnymMinInterval ago (Tor's own rate limit). Failure only logs a warning.
   bool newnym = false;
-  // Outbox channels each new sighting notifies, e.g. {"email:0", "webhook:0"}.
-  std::vector<std::string> notify_channels;
+  // The outbox messages a new sighting gets (the channels whose filters it passes),
+  // enqueued in the same transaction as the sighting. Unset: none. Supplied by app
+  // from notify's routing rules, which the crawler does not know.
+  std::function<std::vector<store::NotificationRequest>(const store::NewSighting&)> route_alerts;
   // Per-run stream isolation secret mixed into each source's SOCKS password, so a new
   // run gets new circuits even without a control port. Empty: derived from the run id.
   std::string isolation_salt;

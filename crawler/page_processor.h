@@ -29,7 +29,7 @@ struct ProcessedPage {
   int64_t items = 0;                     // items the profile found (listing yield)
   std::vector<std::string> anomalies;    // "kind: detail", counted in the run stats
   // Dataset sightings in this body. The writer fills run_id and the notification
-  // channels (CrawlOptions::notify_channels) and records each with
+  // channels (CrawlOptions::route_alerts) and records each with
   // Store::RecordSighting.
   std::vector<store::NewSighting> sightings;
 };

@@ -130,4 +130,15 @@ int HostPoliteness::Active(std::string_view host) const {
   return it == hosts_.end() ? 0 : it->second.active;
 }
 
+bool LooksProfileBroken(int64_t items, std::vector<int64_t> recent_items) {
+  constexpr int64_t kCollapseFactor = 10;
+  constexpr int64_t kMedianForCollapse = 10;
+  if (recent_items.size() < kMinYieldHistory) return false;
+  const auto middle = recent_items.begin() + static_cast<std::ptrdiff_t>(recent_items.size() / 2);
+  std::nth_element(recent_items.begin(), middle, recent_items.end());
+  const int64_t median = *middle;
+  if (items == 0) return median >= 1;
+  return median >= kMedianForCollapse && items * kCollapseFactor < median;
+}
+
 }  // namespace leakwatch::crawler

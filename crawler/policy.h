@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crawler/errors.h"
 #include "util/clock.h"
@@ -88,5 +89,17 @@ class HostPoliteness {
   };
   std::map<std::string, HostState, std::less<>> hosts_;
 };
+
+// ---- Adapter health ------------------------------------------------------------------
+
+// Recent yields needed before a listing's yield is judged at all.
+inline constexpr size_t kMinYieldHistory = 3;
+
+// True when a listing page that fetched fine yielded `items` while the same page's
+// `recent_items` (earlier fetches) say it usually yields far more: nothing at all
+// against a median of at least 1, or under a tenth of a median of at least 10. That
+// is what a site changing its markup under a profile looks like; the source is then
+// marked profile_broken instead of silently watching nothing.
+bool LooksProfileBroken(int64_t items, std::vector<int64_t> recent_items);
 
 }  // namespace leakwatch::crawler

@@ -60,7 +60,9 @@ TEST_CASE("a leaked dataset file on an onion becomes an exact sighting", "[integ
   options.db_path = dir / "leakwatch.db";
   options.fetch.proxy_url = (*proxy)->ProxyUrl();
   options.fetch.min_delay = milliseconds(0);
-  options.notify_channels = {"webhook:0"};
+  options.route_alerts = [](const store::NewSighting&) {
+    return std::vector<store::NotificationRequest>{{"webhook:0", "{}"}};
+  };
   SourceSpec source;
   source.name = "dump-site";
   source.profile = "generic";

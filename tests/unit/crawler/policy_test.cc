@@ -182,3 +182,19 @@ TEST_CASE("URL normalisation for the frontier", "[unit]") {
 
 }  // namespace
 }  // namespace leakwatch::crawler
+
+namespace leakwatch::crawler {
+namespace {
+
+TEST_CASE("a listing that suddenly yields nothing looks like a broken profile", "[unit]") {
+  CHECK_FALSE(LooksProfileBroken(0, {}));            // no history yet
+  CHECK_FALSE(LooksProfileBroken(0, {20, 20}));      // too little history
+  CHECK(LooksProfileBroken(0, {20, 18, 22}));        // collapse to nothing
+  CHECK_FALSE(LooksProfileBroken(0, {0, 0, 0}));     // always empty: nothing changed
+  CHECK(LooksProfileBroken(1, {40, 38, 41, 0}));     // under a tenth of a median of 38+
+  CHECK_FALSE(LooksProfileBroken(5, {40, 38, 41}));  // fewer, but not collapsed
+  CHECK_FALSE(LooksProfileBroken(1, {3, 4, 5}));     // small listings vary a lot
+}
+
+}  // namespace
+}  // namespace leakwatch::crawler
