@@ -1,5 +1,5 @@
 # Perceptual image matching benches (match/image_*, match/pdq*); figures and the
-# commands that produced them are in bench/README.image.md.
+# commands that produced them are in bench/README.md.
 if(TARGET lw_match)
   set(lw_image_bench_support ${CMAKE_SOURCE_DIR}/tests/unit/match/image/test_images.cc)
   foreach(bench image_throughput image_query image_recall)

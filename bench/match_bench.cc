@@ -1,4 +1,4 @@
-// match_bench: throughput figures for match/ (see bench/README.match.md).
+// match_bench: throughput figures for match/ (see bench/README.md).
 //   match_bench chunk FILE PACK KEY    exact+chunk matching of FILE, with and without SHA-256
 //   match_bench gen-records N CSV TEXT TEXT_MB PATTERNS
 //                                      N synthetic records as CSV, TEXT_MB of unrelated text
