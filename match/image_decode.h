@@ -36,7 +36,7 @@ struct ImageLimits {
   // JPEG only: decode at the smallest DCT scale 1/1, 1/2, 1/4 or 1/8 whose output
   // keeps both sides >= this many pixels (default 256, i.e. 4x the 64x64 grid PDQ
   // samples, which measured as indistinguishable from full resolution; see
-  // bench/README.image.md). 0 decodes at full resolution.
+  // bench/README.md). 0 decodes at full resolution.
   uint32_t jpeg_min_decoded_side = 256;
 };
 

@@ -41,7 +41,7 @@ class PdqIndex {
  public:
   struct Options {
     // Build multi-index tables from this many entries on. Below it a linear scan
-    // is faster (measured crossover; see bench/README.image.md).
+    // is faster (measured crossover; see bench/README.md).
     size_t multi_index_min_entries = 8'192;
   };
 

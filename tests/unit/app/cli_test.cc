@@ -40,7 +40,7 @@ bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-TEST_CASE("--help lists the commands and exits 0", "[unit]") {
+TEST_CASE("the help flag lists the commands and exits 0", "[unit]") {
   Cli cli;
   REQUIRE(cli({"--help"}) == 0);
   for (const char* command : {"init", "doctor", "db"}) {
@@ -59,7 +59,7 @@ TEST_CASE("every command has --help", "[unit]") {
   }
 }
 
-TEST_CASE("--version prints the version", "[unit]") {
+TEST_CASE("the version flag prints the version", "[unit]") {
   Cli cli;
   REQUIRE(cli({"--version"}) == 0);
   CHECK(Contains(cli.out, "leakwatch 0."));
