@@ -278,7 +278,7 @@ TEST_CASE("inline secrets are refused, pointing at *_file / *_env", "[unit]") {
         "(X-Leakwatch-Signature), set secret_file or secret_env");
 }
 
-TEST_CASE("regexes are compiled at load; errors point at the bad character", "[unit]") {
+TEST_CASE("regexes are compiled at load, errors point at the bad character", "[unit]") {
   CHECK(ErrorOf("[match.watch]\nregex = ['ok', 'foo\\q']\n") ==
         "leakwatch.toml:2:20: match.watch.regex[1]: invalid regex at character 4: invalid "
         "escape sequence: \\q");

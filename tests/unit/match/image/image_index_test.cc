@@ -93,7 +93,7 @@ TEST_CASE("the best variant wins and reports which one matched", "[unit]") {
   CHECK_FALSE(index.NearestOfVariants(query).has_value());
 }
 
-TEST_CASE("an empty index matches nothing; thresholds are clamped", "[unit]") {
+TEST_CASE("an empty index matches nothing, thresholds are clamped", "[unit]") {
   const PdqIndex empty;
   CHECK_FALSE(empty.Nearest(PdqHash{}, 256).has_value());
   const PdqIndex one(std::vector<PdqEntry>{{PdqHash{}, 5}});

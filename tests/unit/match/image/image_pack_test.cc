@@ -113,7 +113,7 @@ TEST_CASE("scan finds altered copies as image findings with distance and score",
   }
 }
 
-TEST_CASE("unrelated and broken images give no image finding; broken ones an anomaly", "[unit]") {
+TEST_CASE("unrelated and broken images give no image finding, broken ones an anomaly", "[unit]") {
   PackFixture fx;
   const MatchResult unrelated = fx.matcher->MatchBytes("other.jpg", Photo(55));
   CHECK(fx.Images(unrelated).empty());
