@@ -23,12 +23,17 @@ using std::chrono::milliseconds;
 
 constexpr char kOnion[] = "leaksitexxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion";
 
-TEST_CASE("a leaked dataset file on an onion becomes an exact sighting", "[integration]") {
-  leakwatch::testing::TempDir dir;
-  std::mt19937 rng(42);
-  std::string leaked(200 * 1024, '\0');
-  for (char& c : leaked) c = static_cast<char>(rng() & 0xFF);
-  dir.Write("dataset/photos/traveler-0001.jpg", leaked);
+std::string RandomBytes(size_t size, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::string bytes(size, '\0');
+  for (char& c : bytes) c = static_cast<char>(rng() & 0xFF);
+  return bytes;
+}
+
+// A one-file dataset (`content` at dataset/`name`), its pack and key, loaded.
+std::unique_ptr<match::Matcher> PackOf(const leakwatch::testing::TempDir& dir,
+                                       const std::string& name, const std::string& content) {
+  dir.Write("dataset/" + name, content);
   REQUIRE(match::GenerateKeyFile(dir / "dataset.key").ok());
   auto key = match::DatasetKey::Load(dir / "dataset.key");
   REQUIRE(key.has_value());
@@ -38,6 +43,13 @@ TEST_CASE("a leaked dataset file on an onion becomes an exact sighting", "[integ
   REQUIRE(match::BuildPack(build, *key).has_value());
   auto matcher = match::Matcher::Load(dir / "dataset.lwfp", std::move(*key));
   REQUIRE(matcher.has_value());
+  return std::move(matcher).value();
+}
+
+TEST_CASE("a leaked dataset file on an onion becomes an exact sighting", "[integration]") {
+  leakwatch::testing::TempDir dir;
+  const std::string leaked = RandomBytes(200 * 1024, 42);
+  auto matcher = PackOf(dir, "photos/traveler-0001.jpg", leaked);
   auto profiles = parsers::ProfileSet::WithBuiltins();
   REQUIRE(profiles.has_value());
 
@@ -71,7 +83,7 @@ TEST_CASE("a leaked dataset file on an onion becomes an exact sighting", "[integ
   source.start_urls = {std::string("http://") + kOnion + "/",
                        std::string("http://") + kOnion + "/dl/photos.bin"};
   options.sources = {source};
-  ParsersPageProcessor processor(*profiles, matcher->get());
+  ParsersPageProcessor processor(*profiles, matcher.get());
   util::SystemClock clock;
   auto summary = RunCrawl(options, processor, clock);
   REQUIRE(summary.has_value());
@@ -125,19 +137,8 @@ std::string MakeTarGz(const std::string& member, const std::string& content) {
 
 TEST_CASE("archive members and watch-list mentions become sightings", "[integration]") {
   leakwatch::testing::TempDir dir;
-  std::mt19937 rng(7);
-  std::string leaked(120 * 1024, '\0');
-  for (char& c : leaked) c = static_cast<char>(rng() & 0xFF);
-  dir.Write("dataset/plates/0001.jpg", leaked);
-  REQUIRE(match::GenerateKeyFile(dir / "dataset.key").ok());
-  auto key = match::DatasetKey::Load(dir / "dataset.key");
-  REQUIRE(key.has_value());
-  match::BuildOptions build;
-  build.dataset_dir = dir / "dataset";
-  build.output = dir / "dataset.lwfp";
-  REQUIRE(match::BuildPack(build, *key).has_value());
-  auto matcher = match::Matcher::Load(dir / "dataset.lwfp", std::move(*key));
-  REQUIRE(matcher.has_value());
+  const std::string leaked = RandomBytes(120 * 1024, 7);
+  auto matcher = PackOf(dir, "plates/0001.jpg", leaked);
   auto profiles = parsers::ProfileSet::WithBuiltins();
   REQUIRE(profiles.has_value());
   auto watchlist = match::WatchList::Compile({"Perceptics"}, {}, true);
@@ -163,7 +164,7 @@ TEST_CASE("archive members and watch-list mentions become sightings", "[integrat
   source.start_urls = {std::string("http://") + kOnion + "/raw/1",
                        std::string("http://") + kOnion + "/dl/dump.tar.gz"};
   options.sources = {source};
-  ParsersPageProcessor processor(*profiles, matcher->get(), parsers::Limits{}, &*watchlist);
+  ParsersPageProcessor processor(*profiles, matcher.get(), parsers::Limits{}, &*watchlist);
   util::SystemClock clock;
   auto summary = RunCrawl(options, processor, clock);
   REQUIRE(summary.has_value());
