@@ -88,8 +88,13 @@ int RunSources(Context& ctx) {
                                configured.enabled ? "not crawled" : "disabled", "never", 0, "");
       continue;
     }
-    std::string error = it->last_error.value_or("");
-    if (it->last_error_class) error = *it->last_error_class + ": " + error;
+    // A past error on a source that has recovered since would only mislead.
+    std::string error;
+    if (it->state != store::SourceState::kOk || it->consecutive_failures > 0) {
+      error = it->last_error_class.value_or("");
+      const std::string message = it->last_error.value_or("");
+      if (!message.empty()) error += (error.empty() ? "" : ": ") + message;
+    }
     if (error.size() > 60) error = error.substr(0, 57) + "...";
     ctx.out() << fmt::format("{:<20} {:<15} {:<14} {:>5}  {}\n", it->name,
                              store::SourceStateName(it->state), Ago(it->last_success_at, now),

@@ -164,3 +164,42 @@ TEST_CASE("db check reports integrity and schema, and a corrupt file clearly", "
 
 }  // namespace
 }  // namespace leakwatch::app
+
+namespace leakwatch::app {
+namespace {
+
+TEST_CASE("sources lists configured sources before and after they are crawled", "[unit]") {
+  Cli cli;
+  const fs::path config = cli.home.Write(
+      "lw.toml", "[store]\ndb = \"" + (cli.home / "lw.db").string() +
+                     "\"\n[[sources]]\nname = \"paste-recent\"\nprofile = \"pastebin\"\n"
+                     "urls = [\"http://" +
+                     std::string(56, 'a') + ".onion/archive\"]\n");
+  REQUIRE(cli({"--config", config.string(), "sources"}) == 0);
+  CHECK(Contains(cli.out, "SOURCE"));
+  CHECK(Contains(cli.out, "paste-recent"));
+  CHECK(Contains(cli.out, "not crawled"));
+}
+
+TEST_CASE("crawl with a dead proxy exits 69 and says so once", "[unit]") {
+  Cli cli;
+  uint16_t dead_port = 0;
+  {
+    auto proxy = demo::Socks5Server::Start();
+    REQUIRE(proxy.has_value());
+    dead_port = (*proxy)->port();
+  }
+  const fs::path config = cli.home.Write(
+      "lw.toml", "[store]\ndb = \"" + (cli.home / "lw.db").string() +
+                     "\"\n[tor]\nsocks_proxy = \"socks5h://127.0.0.1:" + std::to_string(dead_port) +
+                     "\"\n[[sources]]\nname = \"paste-recent\"\n"
+                     "urls = [\"http://" +
+                     std::string(56, 'a') + ".onion/archive\"]\n");
+  CHECK(cli({"--config", config.string(), "crawl"}) == 69);
+  CHECK(Contains(cli.err, "leakwatch: "));
+  CHECK(cli({"--config", config.string(), "crawl", "--max-duration", "5"}) == 2);
+  CHECK(Contains(cli.err, "needs a unit"));
+}
+
+}  // namespace
+}  // namespace leakwatch::app
