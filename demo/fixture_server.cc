@@ -23,6 +23,7 @@
 #include <mutex>
 
 #include "demo/internal/io_runner.h"
+#include "demo/internal/loopback_server.h"
 
 namespace leakwatch::demo {
 namespace asio = boost::asio;
@@ -311,16 +312,9 @@ struct FixtureServer::Impl {
   }
 
   awaitable<void> AcceptLoop() {
-    for (;;) {
-      auto socket = std::make_shared<tcp::socket>(asio::make_strand(runner.io()));
-      boost::system::error_code ec;
-      co_await acceptor.async_accept(*socket, asio::redirect_error(use_awaitable, ec));
-      if (ec) {
-        if (stopped.load()) co_return;
-        continue;
-      }
-      asio::co_spawn(socket->get_executor(), Session(socket), asio::detached);
-    }
+    return detail::AcceptLoop(
+        runner.io(), acceptor, stopped,
+        [this](std::shared_ptr<tcp::socket> s) { return Session(std::move(s)); });
   }
 };
 
@@ -330,16 +324,7 @@ FixtureServer::~FixtureServer() { Stop(); }
 
 Result<std::unique_ptr<FixtureServer>> FixtureServer::Start(Options options) {
   auto impl = std::make_unique<Impl>(options);
-  try {
-    const tcp::endpoint endpoint(asio::ip::address_v4::loopback(), 0);
-    impl->acceptor.open(endpoint.protocol());
-    impl->acceptor.set_option(tcp::acceptor::reuse_address(true));
-    impl->acceptor.bind(endpoint);
-    impl->acceptor.listen(asio::socket_base::max_listen_connections);
-    impl->port = impl->acceptor.local_endpoint().port();
-  } catch (const std::exception& e) {
-    return Status::IOError(std::string("fixture server: cannot listen on 127.0.0.1: ") + e.what());
-  }
+  LW_ASSIGN_OR_RETURN(impl->port, detail::ListenOnLoopback(impl->acceptor, "fixture server"));
   Impl* raw = impl.get();
   asio::co_spawn(raw->runner.io(), raw->AcceptLoop(), asio::detached);
   raw->runner.Run();

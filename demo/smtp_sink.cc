@@ -15,6 +15,7 @@
 #include <mutex>
 
 #include "demo/internal/io_runner.h"
+#include "demo/internal/loopback_server.h"
 
 namespace leakwatch::demo {
 namespace asio = boost::asio;
@@ -177,16 +178,9 @@ struct SmtpSink::Impl {
   }
 
   awaitable<void> AcceptLoop() {
-    for (;;) {
-      auto client = std::make_shared<tcp::socket>(asio::make_strand(runner.io()));
-      boost::system::error_code ec;
-      co_await acceptor.async_accept(*client, asio::redirect_error(use_awaitable, ec));
-      if (ec) {
-        if (stopped.load()) co_return;
-        continue;
-      }
-      asio::co_spawn(client->get_executor(), Session(client), asio::detached);
-    }
+    return detail::AcceptLoop(
+        runner.io(), acceptor, stopped,
+        [this](std::shared_ptr<tcp::socket> s) { return Session(std::move(s)); });
   }
 };
 
@@ -197,16 +191,7 @@ SmtpSink::~SmtpSink() { Stop(); }
 Result<std::unique_ptr<SmtpSink>> SmtpSink::Start(Options options) {
   auto impl = std::make_unique<Impl>(options);
   impl->refuse_all.store(options.refuse_all);
-  try {
-    const tcp::endpoint endpoint(asio::ip::address_v4::loopback(), 0);
-    impl->acceptor.open(endpoint.protocol());
-    impl->acceptor.set_option(tcp::acceptor::reuse_address(true));
-    impl->acceptor.bind(endpoint);
-    impl->acceptor.listen(asio::socket_base::max_listen_connections);
-    impl->port = impl->acceptor.local_endpoint().port();
-  } catch (const std::exception& e) {
-    return Status::IOError(std::string("smtp sink: cannot listen on 127.0.0.1: ") + e.what());
-  }
+  LW_ASSIGN_OR_RETURN(impl->port, detail::ListenOnLoopback(impl->acceptor, "smtp sink"));
   Impl* raw = impl.get();
   asio::co_spawn(raw->runner.io(), raw->AcceptLoop(), asio::detached);
   raw->runner.Run();
