@@ -322,12 +322,12 @@ class SelectorParser {
   SelectorError error_;
 };
 
-// Splits at top-level commas (outside quotes, brackets and parentheses).
-std::vector<std::pair<size_t, size_t>> SplitGroups(std::string_view text) {
-  std::vector<std::pair<size_t, size_t>> pieces;
+// Calls `visit(i)` for each character of `text` outside quotes, brackets and
+// parentheses, in one pass, until it returns false.
+template <typename Visit>
+void ForEachTopLevel(std::string_view text, Visit visit) {
   char quote = '\0';
   int nesting = 0;
-  size_t begin = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (quote != '\0') {
@@ -342,38 +342,36 @@ std::vector<std::pair<size_t, size_t>> SplitGroups(std::string_view text) {
       ++nesting;
     } else if (c == ']' || c == ')') {
       --nesting;
-    } else if (c == ',' && nesting <= 0) {
+    } else if (nesting <= 0 && !visit(i)) {
+      return;
+    }
+  }
+}
+
+// Splits at top-level commas (outside quotes, brackets and parentheses).
+std::vector<std::pair<size_t, size_t>> SplitGroups(std::string_view text) {
+  std::vector<std::pair<size_t, size_t>> pieces;
+  size_t begin = 0;
+  ForEachTopLevel(text, [&](size_t i) {
+    if (text[i] == ',') {
       pieces.emplace_back(begin, i);
       begin = i + 1;
     }
-  }
+    return true;
+  });
   pieces.emplace_back(begin, text.size());
   return pieces;
 }
 
 // Finds a top-level " @attr" suffix (outside brackets and quotes); npos if none.
 size_t FindAttributeSuffix(std::string_view text) {
-  char quote = '\0';
-  int brackets = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quote != '\0') {
-      if (c == '\\') {
-        ++i;
-      } else if (c == quote) {
-        quote = '\0';
-      }
-    } else if (c == '"' || c == '\'') {
-      quote = c;
-    } else if (c == '[' || c == '(') {
-      ++brackets;
-    } else if (c == ']' || c == ')') {
-      --brackets;
-    } else if (c == '@' && brackets <= 0) {
-      return i;
-    }
-  }
-  return std::string_view::npos;
+  size_t at = std::string_view::npos;
+  ForEachTopLevel(text, [&](size_t i) {
+    if (text[i] != '@') return true;
+    at = i;
+    return false;
+  });
+  return at;
 }
 
 }  // namespace
