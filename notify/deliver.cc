@@ -215,4 +215,31 @@ std::vector<TestResult> SendTest(const Options& options, const util::Clock& cloc
   return results;
 }
 
+std::vector<ChannelResult> SendSourceAlerts(const Options& options,
+                                            const std::vector<SourceAlert>& alerts,
+                                            const util::Clock& clock,
+                                            const std::optional<std::string>& channel_name) {
+  std::vector<ChannelResult> results;
+  if (alerts.empty()) return results;
+  for (const ChannelOptions& channel : options.channels) {
+    if (channel_name.has_value() && channel.name != *channel_name) continue;
+    Digest digest;
+    digest.channel = channel.name;
+    digest.event = detail::DigestEvent::kSourceHealth;
+    digest.source_alerts = alerts;
+    digest.generated_at = util::ToUnixSeconds(clock.Now());
+    SendResult sent = Send(channel, digest, options);
+    if (sent.status.ok()) {
+      util::LogInfo("source health alert delivered",
+                    {{"channel", channel.name}, {"sources", std::to_string(alerts.size())}});
+    } else {
+      util::LogWarn("source health alert not delivered",
+                    {{"channel", channel.name}, {"error", sent.status.message()}});
+    }
+    results.push_back(
+        ChannelResult{channel.name, std::string(TransportName(channel)), std::move(sent.status)});
+  }
+  return results;
+}
+
 }  // namespace leakwatch::notify

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <ctime>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "notify/internal/json_form.h"
@@ -93,13 +94,50 @@ bool IsDangerousMultibyte(std::string_view seq) {
   return false;
 }
 
+// "2 profile_broken, 1 session_expired".
+std::string StateBreakdown(const Digest& digest) {
+  std::map<std::string_view, size_t> counts;
+  for (const SourceAlert& a : digest.source_alerts) ++counts[store::SourceStateName(a.state)];
+  std::string out;
+  for (const auto& [state, n] : counts) {
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{} {}", n, state);
+  }
+  return out;
+}
+
+// What the user should do about a source in `state`.
+std::string_view SourceAdvice(store::SourceState state) {
+  switch (state) {
+    case store::SourceState::kProfileBroken:
+      return "pages fetch fine but the profile extracts nothing: the site probably changed "
+             "its markup; check it with `leakwatch parse` and update the profile";
+    case store::SourceState::kSessionExpired:
+      return "the site redirects to its login page: renew the source's cookies";
+    default:
+      return "check `leakwatch sources`";
+  }
+}
+
 }  // namespace
+
+std::string_view DigestEventName(DigestEvent event) {
+  switch (event) {
+    case DigestEvent::kTest:
+      return "test";
+    case DigestEvent::kSourceHealth:
+      return "source_health";
+    case DigestEvent::kSightings:
+      break;
+  }
+  return "sightings";
+}
 
 Digest MakeTestDigest(std::string channel, int64_t now) {
   Digest digest;
   digest.channel = std::move(channel);
   digest.generated_at = now;
-  digest.is_test = true;
+  digest.event = DigestEvent::kTest;
   store::Sighting s;
   s.id = 0;
   s.source = "leakwatch-test";
@@ -128,8 +166,13 @@ double MaxScore(const Digest& digest) {
 }
 
 std::string Subject(const Digest& digest) {
-  if (digest.is_test) {
+  if (digest.event == DigestEvent::kTest) {
     return HeaderSafe(fmt::format("[leakwatch] test message for channel {}", digest.channel));
+  }
+  if (digest.event == DigestEvent::kSourceHealth) {
+    const size_t n = digest.source_alerts.size();
+    return fmt::format("[leakwatch] {} source{} need{} attention ({})", n, n == 1 ? "" : "s",
+                       n == 1 ? "s" : "", StateBreakdown(digest));
   }
   const size_t n = digest.sightings.size();
   const bool only_mentions =
@@ -221,7 +264,21 @@ std::string HtmlEscape(std::string_view text) {
 std::string RenderText(const Digest& digest, const Limits& limits) {
   const size_t cap = limits.max_field_chars;
   std::string out;
-  if (digest.is_test) {
+  if (digest.event == DigestEvent::kSourceHealth) {
+    out += fmt::format(
+        "leakwatch can no longer see into {} source{}: sightings there would be missed.\n\n",
+        digest.source_alerts.size(), digest.source_alerts.size() == 1 ? "" : "s");
+    for (const SourceAlert& a : digest.source_alerts) {
+      out += fmt::format("{}  {}\n    {}\n", CleanText(a.source, cap),
+                         store::SourceStateName(a.state), SourceAdvice(a.state));
+      if (!a.detail.empty()) out += fmt::format("    detail: {}\n", CleanText(a.detail, cap));
+      out += "\n";
+    }
+    out += fmt::format("Generated {}. See `leakwatch sources` for every source's state.\n",
+                       FormatShortTime(digest.generated_at));
+    return out;
+  }
+  if (digest.event == DigestEvent::kTest) {
     out += fmt::format(
         "This is a test message from leakwatch for channel \"{}\".\n"
         "If you can read it, alerts will reach you here. The row below is made up.\n\n",
@@ -256,7 +313,25 @@ std::string RenderHtml(const Digest& digest, const Limits& limits) {
   std::string out = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" +
                     HtmlEscape(Subject(digest)) +
                     "</title></head>\n<body style=\"font-family:sans-serif\">\n";
-  if (digest.is_test) {
+  if (digest.event == DigestEvent::kSourceHealth) {
+    out += fmt::format(
+        "<p>leakwatch can no longer see into <b>{}</b> source{}: sightings there would be "
+        "missed.</p>\n<table border=\"1\" cellpadding=\"4\" cellspacing=\"0\" "
+        "style=\"border-collapse:collapse\">\n<tr><th>Source</th><th>State</th><th>What to "
+        "do</th><th>Detail</th></tr>\n",
+        digest.source_alerts.size(), digest.source_alerts.size() == 1 ? "" : "s");
+    for (const SourceAlert& a : digest.source_alerts) {
+      out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", esc(a.source),
+                         store::SourceStateName(a.state), HtmlEscape(SourceAdvice(a.state)),
+                         esc(a.detail));
+    }
+    out += fmt::format(
+        "</table>\n<p>Generated {}. See <code>leakwatch sources</code> for every source's "
+        "state.</p>\n</body></html>\n",
+        FormatShortTime(digest.generated_at));
+    return out;
+  }
+  if (digest.event == DigestEvent::kTest) {
     out += "<p>This is a <b>test message</b> from leakwatch for channel &quot;" +
            esc(digest.channel) + "&quot;. The row below is made up.</p>\n";
   } else {
@@ -295,13 +370,22 @@ std::string RenderJson(const Digest& digest) {
     for (const store::Sighting& s : digest.sightings) sightings.push_back(SightingJsonValue(s));
     json body = json::object();
     body["version"] = kJsonVersion;
-    body["type"] = digest.is_test ? "test" : "sightings";
+    body["type"] = DigestEventName(digest.event);
     body["channel"] = digest.channel;
     body["generated_at"] = util::FormatRfc3339(util::FromUnixSeconds(digest.generated_at));
     body["count"] = digest.sightings.size();
     body["worst_kind"] = WorstKind(digest);
     body["max_score"] = MaxScore(digest);
     body["sightings"] = std::move(sightings);
+    if (digest.event == DigestEvent::kSourceHealth) {
+      json alerts = json::array();
+      for (const SourceAlert& a : digest.source_alerts) {
+        alerts.push_back({{"source", a.source},
+                          {"state", store::SourceStateName(a.state)},
+                          {"detail", a.detail}});
+      }
+      body["sources"] = std::move(alerts);
+    }
     return DumpJson(body, -1);
   } catch (const std::exception&) {
     return "{}";  // allocation failure only

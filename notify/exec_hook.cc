@@ -32,7 +32,7 @@ std::vector<std::string> ExecEnvironment(const Digest& digest) {
     if (!ids.empty()) ids += ',';
     ids += std::to_string(s.id);
   }
-  env.push_back(fmt::format("LEAKWATCH_EVENT={}", digest.is_test ? "test" : "sightings"));
+  env.push_back(fmt::format("LEAKWATCH_EVENT={}", DigestEventName(digest.event)));
   env.push_back(fmt::format("LEAKWATCH_CHANNEL={}", HeaderSafe(digest.channel)));
   env.push_back(fmt::format("LEAKWATCH_COUNT={}", digest.sightings.size()));
   env.push_back(fmt::format("LEAKWATCH_WORST_KIND={}", WorstKind(digest)));

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "store/sightings.h"
+#include "store/sources.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/status.h"
@@ -153,15 +154,36 @@ struct DeliveryReport {
 Result<DeliveryReport> DeliverPending(store::Store& store, const Options& options,
                                       const util::Clock& clock, const DeliveryFilter& filter = {});
 
-struct TestResult {
+// What one channel did with a message sent outside the outbox.
+struct ChannelResult {
   std::string channel;
   std::string transport;  // "email", "webhook", "exec"
-  Status status;          // OK when the channel accepted the test message
+  Status status;          // OK when the channel accepted the message
 };
+using TestResult = ChannelResult;
 
 // Sends a clearly labelled test message (a digest with one made-up sighting) through
 // every channel, or only `channel_name` when given. Touches no store.
 std::vector<TestResult> SendTest(const Options& options, const util::Clock& clock,
                                  const std::optional<std::string>& channel_name = std::nullopt);
+
+// A source that needs a human: its pages fetch fine but the profile extracts nothing
+// any more (the site changed its markup), or its login session expired. Without an
+// alert the monitor would silently watch nothing there.
+struct SourceAlert {
+  std::string source;        // the source's configured name
+  store::SourceState state;  // kProfileBroken or kSessionExpired
+  std::string detail;        // why (may quote site content: rendered escaped)
+};
+
+// Sends one "source health" message listing `alerts` through every channel (or only
+// `channel_name`), whatever the channels' min_score/kinds filters: those filter
+// sightings, and a source gone blind hides sightings of every kind. The caller sends an
+// alert once, when a source enters the state. Not queued in the outbox: a channel that
+// fails is reported (and logged) here and not retried; the state stays visible in
+// `leakwatch sources` and `leakwatch doctor`. Touches no store.
+std::vector<ChannelResult> SendSourceAlerts(
+    const Options& options, const std::vector<SourceAlert>& alerts, const util::Clock& clock,
+    const std::optional<std::string>& channel_name = std::nullopt);
 
 }  // namespace leakwatch::notify

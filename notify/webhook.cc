@@ -99,8 +99,7 @@ SendResult SendWebhook(const WebhookOptions& webhook, const Digest& digest, cons
       SlistAppend(headers, "Content-Type: application/json; charset=utf-8") &&
       SlistAppend(headers, "Expect:") &&
       SlistAppend(headers, "X-Leakwatch-Signature: " + signature) &&
-      SlistAppend(headers,
-                  std::string("X-Leakwatch-Event: ") + (digest.is_test ? "test" : "sightings")) &&
+      SlistAppend(headers, "X-Leakwatch-Event: " + std::string(DigestEventName(digest.event))) &&
       SlistAppend(headers, "X-Leakwatch-Channel: " + HeaderSafe(digest.channel));
   if (!headers_ok) return {Status::Internal("out of memory"), std::nullopt};
 

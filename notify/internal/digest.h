@@ -20,17 +20,28 @@ namespace leakwatch::notify::detail {
 
 inline constexpr int kJsonVersion = 1;
 
+enum class DigestEvent {
+  kSightings,     // new sightings from the outbox
+  kTest,          // `leakwatch notify test`
+  kSourceHealth,  // sources that need a human (SendSourceAlerts)
+};
+// "sightings", "test", "source_health": the webhook X-Leakwatch-Event header, the exec
+// hook's LEAKWATCH_EVENT and the JSON body's "type".
+std::string_view DigestEventName(DigestEvent event);
+
 struct Digest {
-  std::string channel;                     // the channel's name
+  std::string channel;  // the channel's name
+  DigestEvent event = DigestEvent::kSightings;
   std::vector<store::Sighting> sightings;  // newest first is not required; rendered as given
+  std::vector<SourceAlert> source_alerts;  // kSourceHealth only
   int64_t generated_at = 0;                // Unix seconds
-  bool is_test = false;                    // `leakwatch notify test`
 };
 
 // A digest with one made-up sighting, for `notify test`.
 Digest MakeTestDigest(std::string channel, int64_t now);
 
-// "[leakwatch] 3 new sightings: 1 exact, 2 mention (max score 1.00)". ASCII only.
+// "[leakwatch] ALERT: 3 new sightings of the dataset (1 exact, 2 mention)". ASCII only,
+// built from counts, kind and state names (never from site content).
 std::string Subject(const Digest& digest);
 
 // The plain-text body (UTF-8, control characters replaced, long fields cut).

@@ -373,5 +373,50 @@ TEST_CASE("RoutesFor applies min_score and kinds per channel", "[unit]") {
   CHECK(names() == std::vector<std::string>{"all", "strong"});
 }
 
+TEST_CASE("source health alerts reach every channel whatever its filters, and say why",
+          "[integration]") {
+  Fixture f;
+  SmtpSink sink(f.dir / "mail");
+  Options options;
+  options.channels = {EmailChannelTo(sink.url()), ExecChannel(f.dir, "hook", f.dir / "hook")};
+  options.channels[0].min_score = 0.99;  // filters sightings only
+  options.channels[1].kinds = {store::SightingKind::kExact};
+  const std::vector<SourceAlert> alerts = {
+      {"forum-a", store::SourceState::kProfileBroken, "listing yielded 0 items (median 24)"},
+      {"forum-b", store::SourceState::kSessionExpired, "redirected to <login>"}};
+
+  const std::vector<ChannelResult> results = SendSourceAlerts(options, alerts, f.clock);
+  REQUIRE(results.size() == 2);
+  for (const ChannelResult& r : results) CHECK(r.status.ok());
+
+  REQUIRE(sink.Messages().size() == 1);
+  const json m = json::parse(testing::RunTool(
+      {testing::SystemPython(), std::string(LW_SOURCE_DIR) + "/tests/unit/notify/parse_eml.py",
+       sink.Messages()[0].string()}));
+  CHECK(m["subject"] ==
+        "[leakwatch] 2 sources need attention (1 profile_broken, 1 session_expired)");
+  const std::string text = m["parts"][0]["body"];
+  CHECK(text.find("forum-a  profile_broken") != std::string::npos);
+  CHECK(text.find("renew the source's cookies") != std::string::npos);
+  const std::string html = m["parts"][1]["body"];
+  CHECK(html.find("redirected to &lt;login&gt;") != std::string::npos);
+
+  const std::vector<json> bodies = Bodies(f.dir / "hook");
+  REQUIRE(bodies.size() == 1);
+  CHECK(bodies[0]["type"] == "source_health");
+  CHECK(bodies[0]["count"] == 0);
+  REQUIRE(bodies[0]["sources"].size() == 2);
+  CHECK(bodies[0]["sources"][1]["state"] == "session_expired");
+
+  // Nothing to say sends nothing; a dead channel is reported, not thrown.
+  CHECK(SendSourceAlerts(options, {}, f.clock).empty());
+  Options dead;
+  dead.channels = {EmailChannelTo("smtp://127.0.0.1:" + std::to_string(testing::PickFreePort()))};
+  const std::vector<ChannelResult> failed = SendSourceAlerts(dead, alerts, f.clock);
+  REQUIRE(failed.size() == 1);
+  CHECK_FALSE(failed[0].status.ok());
+  CHECK(sink.Messages().size() == 1);
+}
+
 }  // namespace
 }  // namespace leakwatch::notify
