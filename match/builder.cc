@@ -13,9 +13,11 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <thread>
 
 #include "match/internal/pack_schema.h"
+#include "match/internal/record_sorter.h"
 #include "match/record_reader.h"
 #include "util/sqlite.h"
 
@@ -27,7 +29,10 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr size_t kReadBlockBytes = 1 << 20;
 constexpr size_t kChunksPerRow = 4096;
-constexpr size_t kRecordEntriesPerBatch = 4096;
+// Version 3 record batches: ascending hashes, 16 Ki entries (192 KiB) per blob.
+constexpr size_t kRecordEntriesPerBatch = 16 * 1024;
+// Record hashes held in memory per kind before a sorted run is spilled (24 MiB).
+constexpr size_t kRecordSortRunEntries = 2 * 1024 * 1024;
 constexpr size_t kFilesPerTransaction = 256;
 constexpr size_t kBatchesPerTransaction = 128;
 constexpr size_t kResultQueueCapacity = 16;
@@ -281,38 +286,6 @@ class PackWriter {
   std::optional<util::Statement> insert_file_, insert_chunks_, insert_records_, insert_image_;
 };
 
-// Accumulates keyed record hashes of one kind into blob batches.
-class RecordBatcher {
- public:
-  RecordBatcher(int kind, PackWriter& writer) : kind_(kind), writer_(writer) {}
-  Status Add(uint64_t hash, uint32_t record_id, size_t& batches_written) {
-    detail::AppendLe(hash, 8, data_);
-    detail::AppendLe(record_id, 4, data_);
-    ++count_;
-    ++total_;
-    if (count_ == kRecordEntriesPerBatch) {
-      ++batches_written;
-      return Flush();
-    }
-    return Status::Ok();
-  }
-  Status Flush() {
-    if (count_ == 0) return Status::Ok();
-    LW_RETURN_IF_ERROR(writer_.WriteRecordBatch(kind_, count_, data_));
-    data_.clear();
-    count_ = 0;
-    return Status::Ok();
-  }
-  uint64_t total() const { return total_; }
-
- private:
-  int kind_;
-  PackWriter& writer_;
-  std::string data_;
-  size_t count_ = 0;
-  uint64_t total_ = 0;
-};
-
 std::vector<FieldType> DistinctTypes(const std::vector<ColumnSpec>& specs) {
   std::vector<FieldType> types;
   for (const auto& s : specs) {
@@ -433,25 +406,56 @@ Status BuildFiles(const BuildOptions& options, const DatasetKey& key,
   return Status::Ok();
 }
 
-Status BuildRecords(const BuildOptions& options, const DatasetKey& key, util::Database& db,
-                    PackWriter& writer, BuildSummary& summary, ProgressReporter& reporter) {
+// Writes one kind's sorted hashes as ascending batches, committing every
+// kBatchesPerTransaction batches.
+Status WriteSortedRecords(int kind, detail::RecordSorter& sorter, util::Database& db,
+                          PackWriter& writer) {
+  std::optional<util::Transaction> txn;
+  size_t batches = 0;
+  std::string data;
+  LW_RETURN_IF_ERROR(sorter.Drain(
+      kRecordEntriesPerBatch, [&](std::span<const detail::RecordEntry> batch) -> Status {
+        if (!txn) {
+          LW_ASSIGN_OR_RETURN(util::Transaction t, util::Transaction::Begin(db));
+          txn.emplace(std::move(t));
+        }
+        data.clear();
+        data.reserve(batch.size() * detail::kRecordEntryBytes);
+        for (const detail::RecordEntry& e : batch) {
+          detail::AppendLe(e.hash, 8, data);
+          detail::AppendLe(e.record_id, 4, data);
+        }
+        LW_RETURN_IF_ERROR(writer.WriteRecordBatch(kind, batch.size(), data));
+        if (++batches >= kBatchesPerTransaction) {
+          LW_RETURN_IF_ERROR(txn->Commit());
+          txn.reset();
+          batches = 0;
+        }
+        return Status::Ok();
+      }));
+  if (txn) LW_RETURN_IF_ERROR(txn->Commit());
+  return Status::Ok();
+}
+
+// Streams the record exports into two external sorters (singles, pairs), then writes
+// both kinds pre-sorted (pack format 3).
+Status BuildRecords(const BuildOptions& options, const DatasetKey& key, const fs::path& spill_base,
+                    util::Database& db, PackWriter& writer, BuildSummary& summary,
+                    ProgressReporter& reporter) {
   if (options.record_files.empty()) return Status::Ok();
   std::vector<std::string> wanted;
   for (const auto& s : options.identifiers) wanted.push_back(s.column);
   for (const auto& s : options.corroborating) wanted.push_back(s.column);
   const size_t n_id = options.identifiers.size();
 
-  RecordBatcher singles(detail::kRecordKindSingle, writer);
-  RecordBatcher pairs(detail::kRecordKindPair, writer);
+  detail::RecordSorter singles(spill_base.string() + ".singles", kRecordSortRunEntries);
+  detail::RecordSorter pairs(spill_base.string() + ".pairs", kRecordSortRunEntries);
   BuildProgress progress;
   progress.phase = BuildProgress::Phase::kRecords;
   uint32_t record_id = 0;
   std::vector<std::string> fields;
   std::vector<std::string> norm(wanted.size());
   std::vector<bool> has(wanted.size());
-  size_t batches = 0;
-  LW_ASSIGN_OR_RETURN(util::Transaction first_txn, util::Transaction::Begin(db));
-  std::optional<util::Transaction> txn(std::move(first_txn));
 
   for (const auto& path : options.record_files) {
     LW_ASSIGN_OR_RETURN(auto reader, RecordReader::Open(path, wanted));
@@ -475,27 +479,19 @@ Status BuildRecords(const BuildOptions& options, const DatasetKey& key, util::Da
       ++record_id;
       for (size_t i = 0; i < n_id; ++i) {
         if (!has[i]) continue;
-        LW_RETURN_IF_ERROR(singles.Add(key.HashSingle(norm[i]), record_id, batches));
+        LW_RETURN_IF_ERROR(singles.Add(key.HashSingle(norm[i]), record_id));
         for (size_t j = n_id; j < wanted.size(); ++j) {
           if (!has[j] || norm[j].size() < kMinPairValueBytes) continue;
-          LW_RETURN_IF_ERROR(pairs.Add(key.HashPair(norm[i], norm[j]), record_id, batches));
+          LW_RETURN_IF_ERROR(pairs.Add(key.HashPair(norm[i], norm[j]), record_id));
         }
       }
       progress.records_done = record_id;
-      if (batches >= kBatchesPerTransaction) {
-        LW_RETURN_IF_ERROR(txn->Commit());
-        txn.reset();
-        LW_ASSIGN_OR_RETURN(util::Transaction t, util::Transaction::Begin(db));
-        txn.emplace(std::move(t));
-        batches = 0;
-      }
       if ((record_id & 0x3FF) == 0) reporter.Report(progress, false);
     }
     summary.malformed_records += reader->malformed();
   }
-  LW_RETURN_IF_ERROR(singles.Flush());
-  LW_RETURN_IF_ERROR(pairs.Flush());
-  LW_RETURN_IF_ERROR(txn->Commit());
+  LW_RETURN_IF_ERROR(WriteSortedRecords(detail::kRecordKindSingle, singles, db, writer));
+  LW_RETURN_IF_ERROR(WriteSortedRecords(detail::kRecordKindPair, pairs, db, writer));
   summary.info.record_count = record_id;
   summary.info.single_hash_count = singles.total();
   summary.info.pair_hash_count = pairs.total();
@@ -534,7 +530,7 @@ Result<BuildSummary> BuildPack(const BuildOptions& options, const DatasetKey& ke
     PackWriter writer(db);
     LW_RETURN_IF_ERROR(writer.Prepare());
     LW_RETURN_IF_ERROR(BuildFiles(options, key, tasks, db, writer, summary, reporter));
-    LW_RETURN_IF_ERROR(BuildRecords(options, key, db, writer, summary, reporter));
+    LW_RETURN_IF_ERROR(BuildRecords(options, key, temp, db, writer, summary, reporter));
 
     PackInfo& info = summary.info;
     info.format_version = kPackFormatVersion;

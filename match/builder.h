@@ -4,8 +4,11 @@
 // Threads: `hashing_threads` workers read and hash files (streamed in 1 MiB blocks:
 // XXH3-128, SHA-256, FastCDC chunks, optional image hook); the calling thread is the
 // single SQLite writer, committing in batches. Record exports are then streamed on the
-// calling thread and written in blob batches. Memory: the file list (paths), a bounded
-// queue of per-file chunk lists (12 bytes per chunk), one record batch.
+// calling thread; their keyed hashes go through an external merge sort (sorted runs
+// spilled to `<output>.tmp-<pid>.singles|.pairs`, removed afterwards) and are written
+// in ascending blob batches (pack format 3), so the matcher loads without sorting.
+// Memory: the file list (paths), a bounded queue of per-file chunk lists (12 bytes
+// per chunk), two sort runs of 24 MiB and, while merging, 192 KiB per run.
 // Unreadable files are counted with their reason and the build continues.
 #pragma once
 

@@ -6,6 +6,7 @@
 #include <system_error>
 #include <utility>
 
+#include "match/internal/siphash.h"
 #include "util/files.h"
 #include "util/hash.h"
 #include "util/secret.h"
@@ -18,9 +19,6 @@ constexpr char kRecordContext[crypto_kdf_CONTEXTBYTES + 1] = "lwrecord";
 constexpr char kPathContext[crypto_kdf_CONTEXTBYTES + 1] = "lwpathid";
 constexpr std::string_view kKeyIdLabel = "leakwatch dataset key id v1";
 constexpr size_t kKeyIdBytes = 16;
-// Values longer than this are hashed through the streaming path below; record fields
-// are far shorter, so the stack buffer covers the hot path.
-constexpr size_t kStackInputBytes = 256;
 
 static_assert(crypto_shorthash_siphashx24_KEYBYTES == 16);
 static_assert(crypto_shorthash_siphashx24_BYTES == 16);
@@ -28,12 +26,6 @@ static_assert(crypto_shorthash_siphashx24_BYTES == 16);
 Status EnsureSodium() {
   if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
   return Status::Ok();
-}
-
-uint64_t LoadLe64(const unsigned char* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
 }
 
 }  // namespace
@@ -107,28 +99,15 @@ DatasetKey::~DatasetKey() {
 }
 
 // Input layout: domain byte, then `a`, then (for pairs) a 0x00 separator and `b`.
-// Normalised values never contain 0x00, so the encoding is unambiguous.
+// Normalised values never contain 0x00, so the encoding is unambiguous. The PRF is
+// SipHash-x-2-4 (first 64 bits), computed inline: bit-identical to libsodium's
+// crypto_shorthash_siphashx24 truncated to 8 bytes, at about half the cost.
 uint64_t DatasetKey::Prf64(char domain, std::string_view a, std::string_view b) const {
-  unsigned char out[crypto_shorthash_siphashx24_BYTES];
-  const size_t total = 1 + a.size() + (b.empty() ? 0 : 1 + b.size());
-  unsigned char stack[kStackInputBytes];
-  std::string heap;
-  unsigned char* buf = stack;
-  if (total > sizeof stack) {
-    heap.resize(total);
-    buf = reinterpret_cast<unsigned char*>(heap.data());
-  }
-  size_t n = 0;
-  buf[n++] = static_cast<unsigned char>(domain);
-  std::memcpy(buf + n, a.data(), a.size());
-  n += a.size();
-  if (!b.empty()) {
-    buf[n++] = 0;
-    std::memcpy(buf + n, b.data(), b.size());
-    n += b.size();
-  }
-  crypto_shorthash_siphashx24(out, buf, n, record_subkey_.data());
-  return LoadLe64(out);
+  const detail::SipHashX24First64 prf(record_subkey_.data());
+  const std::string_view d(&domain, 1);
+  if (b.empty()) return prf.Hash({d, a});
+  static constexpr char kSeparator = 0;
+  return prf.Hash({d, a, std::string_view(&kSeparator, 1), b});
 }
 
 uint64_t DatasetKey::HashSingle(std::string_view normalized) const {

@@ -1,6 +1,8 @@
 #include "match/matcher.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -18,6 +20,11 @@ namespace {
 constexpr size_t kSniffBytes = 4096;
 // A text object has no NUL and at most this share of other control bytes in its head.
 constexpr double kMaxControlShare = 0.05;
+// Prefilter sizes (match/internal/prefilter.h). Singles are probed for every
+// identifier candidate of scanned text: ~1.3% false positives at 10 bits (25 MB for
+// 20 M singles). Pairs are probed only around single hits: ~3.3% at 8 bits.
+constexpr int kSinglesFilterBitsPerKey = 10;
+constexpr int kPairsFilterBitsPerKey = 8;
 
 struct FileInfo {
   uint64_t xxh_high = 0;
@@ -53,7 +60,7 @@ struct Matcher::Impl {
 
   Status LoadFiles(util::Database& db);
   Status LoadChunks(util::Database& db);
-  Status LoadRecords(util::Database& db);
+  Status LoadRecords(util::Database& db, uint64_t max_entries);
 };
 
 Status Matcher::Impl::LoadFiles(util::Database& db) {
@@ -118,11 +125,15 @@ Status Matcher::Impl::LoadChunks(util::Database& db) {
   return Status::Ok();
 }
 
-Status Matcher::Impl::LoadRecords(util::Database& db) {
-  LW_ASSIGN_OR_RETURN(util::Statement st, db.Prepare("SELECT kind, count, data FROM records"));
+Status Matcher::Impl::LoadRecords(util::Database& db, uint64_t max_entries) {
+  // Version 3 packs store each kind's batches in ascending hash order (batch_id
+  // order): loading is a copy. Older packs are sorted here.
+  const bool presorted = info.format_version >= detail::kFirstPresortedRecordsVersion;
+  LW_ASSIGN_OR_RETURN(util::Statement st,
+                      db.Prepare("SELECT kind, count, data FROM records ORDER BY batch_id"));
   std::vector<detail::RecordEntry> single_entries, pair_entries;
-  single_entries.reserve(info.single_hash_count);
-  pair_entries.reserve(info.pair_hash_count);
+  single_entries.reserve(std::min(info.single_hash_count, max_entries));
+  pair_entries.reserve(std::min(info.pair_hash_count, max_entries));
   while (true) {
     LW_ASSIGN_OR_RETURN(const bool row, st.Step());
     if (!row) break;
@@ -134,13 +145,30 @@ Status Matcher::Impl::LoadRecords(util::Database& db) {
       return Status::Corruption(db.path().string() + ": a records batch is damaged");
     }
     auto& out = kind == detail::kRecordKindSingle ? single_entries : pair_entries;
-    for (size_t i = 0; i < static_cast<size_t>(count); ++i) {
-      const char* p = data.data() + i * detail::kRecordEntryBytes;
-      out.push_back({detail::LoadLe(p, 8), static_cast<uint32_t>(detail::LoadLe(p + 8, 4))});
+    if constexpr (std::endian::native == std::endian::little &&
+                  sizeof(detail::RecordEntry) == detail::kRecordEntryBytes) {
+      // The blob layout (u64 hash, u32 record id, little endian) is the entry's.
+      const size_t old_size = out.size();
+      out.resize(old_size + static_cast<size_t>(count));
+      std::memcpy(static_cast<void*>(out.data() + old_size), data.data(), data.size());
+    } else {
+      for (size_t i = 0; i < static_cast<size_t>(count); ++i) {
+        const char* p = data.data() + i * detail::kRecordEntryBytes;
+        out.push_back({detail::LoadLe(p, 8), static_cast<uint32_t>(detail::LoadLe(p + 8, 4))});
+      }
     }
   }
-  singles.Build(std::move(single_entries));
-  pairs.Build(std::move(pair_entries));
+  if (!presorted) {
+    singles.Build(std::move(single_entries), kSinglesFilterBitsPerKey);
+    pairs.Build(std::move(pair_entries), kPairsFilterBitsPerKey);
+    return Status::Ok();
+  }
+  if (!singles.BuildSorted(std::move(single_entries), kSinglesFilterBitsPerKey) ||
+      !pairs.BuildSorted(std::move(pair_entries), kPairsFilterBitsPerKey)) {
+    return Status::Corruption(db.path().string() +
+                              ": record fingerprints are out of order (a damaged version " +
+                              std::to_string(info.format_version) + " pack); rebuild the pack");
+  }
   return Status::Ok();
 }
 
@@ -167,7 +195,10 @@ Result<std::unique_ptr<Matcher>> Matcher::Load(const std::filesystem::path& path
   auto with_context = [&](Status s) { return s.ok() ? s : s.WithContext(path.string()); };
   LW_RETURN_IF_ERROR(with_context(impl->LoadFiles(db)));
   LW_RETURN_IF_ERROR(with_context(impl->LoadChunks(db)));
-  LW_RETURN_IF_ERROR(with_context(impl->LoadRecords(db)));
+  // No pack holds more record entries than its bytes can: caps reservations on a
+  // header that lies.
+  const uint64_t max_entries = std::filesystem::file_size(path, ec) / detail::kRecordEntryBytes;
+  LW_RETURN_IF_ERROR(with_context(impl->LoadRecords(db, max_entries)));
   if (options.image_index_loader) {
     LW_ASSIGN_OR_RETURN(impl->images, options.image_index_loader(db));
   }
@@ -198,12 +229,18 @@ struct MatchStream::State {
       : m(matcher),
         path(std::move(object_path)),
         opts(options),
-        hasher(options.compute_sha256),
+        defer_sha256(options.compute_sha256 && options.sha256_only_with_findings),
+        hasher(options.compute_sha256 && !defer_sha256),
         chunker(matcher.info.chunk_params) {}
 
   const Matcher::Impl& m;
   std::string path;
   MatchOptions opts;
+  // sha256_only_with_findings: the object's bytes are kept in `deferred` until the cap,
+  // then hashed into `late_sha256` as they stream.
+  bool defer_sha256;
+  std::string deferred;
+  std::unique_ptr<util::Sha256> late_sha256;
   ContentHasher hasher;
   Chunker chunker;
   std::vector<ChunkRef> chunk_buf;
@@ -261,6 +298,7 @@ struct MatchStream::State {
   void Feed(std::string_view bytes) {
     fed += bytes.size();
     hasher.Update(bytes);
+    if (defer_sha256) Defer(bytes);
     chunker.Feed(bytes, chunk_buf);
     MatchChunks();
     if (!decided) {
@@ -276,6 +314,19 @@ struct MatchStream::State {
     Content(bytes);
   }
 
+  void Defer(std::string_view bytes) {
+    if (!late_sha256 && deferred.size() + bytes.size() <= opts.sha256_deferred_max_bytes) {
+      deferred.append(bytes);
+      return;
+    }
+    if (!late_sha256) {
+      late_sha256 = std::make_unique<util::Sha256>();
+      late_sha256->Update(deferred);
+      std::string().swap(deferred);
+    }
+    late_sha256->Update(bytes);
+  }
+
   MatchResult Finish();
 };
 
@@ -289,7 +340,7 @@ MatchResult MatchStream::State::Finish() {
   MatchChunks();
   const ContentDigest digest = hasher.Finish();
   result.size = digest.size;
-  if (opts.compute_sha256) {
+  if (opts.compute_sha256 && !defer_sha256) {
     result.sha256 = util::HexEncode(digest.sha256.data(), digest.sha256.size());
   }
   // exact
@@ -355,6 +406,14 @@ MatchResult MatchStream::State::Finish() {
   // images (hook, issue 7)
   if (image && m.images && !image_bytes.empty()) {
     m.images->MatchImage(image_bytes, result.findings, result.anomalies);
+  }
+  if (defer_sha256 && !result.findings.empty()) {
+    if (late_sha256) {
+      const util::Sha256Digest d = late_sha256->Finish();
+      result.sha256 = util::HexEncode(d.data(), d.size());
+    } else {
+      result.sha256 = util::Sha256Hex(deferred);
+    }
   }
   for (Finding& f : result.findings) {
     f.path = path;

@@ -11,7 +11,8 @@
 //             records; identifier-only hits give at most a low-confidence finding);
 //   image   — through the image index hook (match/hooks.h), when installed.
 // Index memory: 16 bytes per chunk fingerprint, 12 per record fingerprint, plus
-// about 1 byte per entry of prefix table (IndexStats reports it).
+// about 1 byte per entry of prefix table and, for records, a prefilter of 10 bits per
+// identifier fingerprint and 8 per pair (IndexStats reports it).
 #pragma once
 
 #include <cstdint>
@@ -33,6 +34,12 @@ struct MatchOptions {
   // SHA-256 of every scanned object, for evidence. Costs most of the per-byte time on
   // non-matching data; turn off only where the caller hashes the object itself.
   bool compute_sha256 = true;
+  // With compute_sha256: hash only objects that end with a finding (MatchResult::sha256
+  // stays empty for the others). The stream keeps up to `sha256_deferred_max_bytes`
+  // of the object to hash them at Finish; from the first byte beyond, it hashes as it
+  // streams (the cost of compute_sha256 alone, for that object only).
+  bool sha256_only_with_findings = false;
+  uint64_t sha256_deferred_max_bytes = 32ull << 20;
   bool match_records = true;
   // Record proximity: identifier and corroborating value within this many lines of
   // the same paragraph, and on long lines within this many tokens.
@@ -63,7 +70,9 @@ struct MatchResult {
   std::vector<Finding> findings;
   std::vector<Anomaly> anomalies;
   uint64_t size = 0;
-  std::string sha256;  // hex; empty when MatchOptions::compute_sha256 is off
+  // Hex; empty when MatchOptions::compute_sha256 is off, and with
+  // sha256_only_with_findings when there is no finding.
+  std::string sha256;
 };
 
 class Matcher;

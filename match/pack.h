@@ -20,7 +20,9 @@ namespace leakwatch::match {
 // refused with Unsupported; older ones are read.
 // Version 2: the `images` table is filled (PDQ rows, issue 7); version 1 packs load
 // with it empty, so they simply give no image findings.
-inline constexpr int kPackFormatVersion = 2;
+// Version 3: record batches are written in ascending hash order per kind, so loading
+// is a copy instead of a sort; version 1 and 2 packs still load (sorted at load).
+inline constexpr int kPackFormatVersion = 3;
 // SQLite `PRAGMA application_id` of a pack: "LWFP".
 inline constexpr int32_t kPackApplicationId = 0x4C574650;
 

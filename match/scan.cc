@@ -1,6 +1,7 @@
 #include "match/scan.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,19 +9,59 @@
 #include <cstring>
 #include <filesystem>
 
+#include "util/hash.h"
+
 namespace leakwatch::match {
 namespace {
 
 namespace fs = std::filesystem;
 
+constexpr size_t kRereadBlockBytes = 1 << 20;
+
+// SHA-256 of the regular file behind `fd`, read again from offset 0 (pread: the
+// expander's position is untouched). Empty when it cannot be read or no longer has
+// `expected_size` bytes: evidence must be the hash of what was matched.
+std::string RereadSha256(int fd, uint64_t expected_size) {
+  util::Sha256 sha;
+  std::string block(kRereadBlockBytes, '\0');
+  uint64_t offset = 0;
+  while (true) {
+    const ssize_t n = ::pread(fd, block.data(), block.size(), static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return {};
+    }
+    if (n == 0) break;
+    sha.Update(std::string_view(block.data(), static_cast<size_t>(n)));
+    offset += static_cast<uint64_t>(n);
+    if (offset > expected_size) return {};
+  }
+  if (offset != expected_size) return {};
+  const util::Sha256Digest d = sha.Finish();
+  return util::HexEncode(d.data(), d.size());
+}
+
 class MatchSink final : public ObjectSink {
  public:
-  MatchSink(const Matcher& matcher, std::string path, const MatchOptions& options, ScanSink& out,
-            ScanSummary& summary)
-      : stream_(matcher.NewStream(std::move(path), options)), out_(out), summary_(summary) {}
+  // `reread_fd` >= 0: the object is that regular file, re-read for its SHA-256 when it
+  // has findings instead of being kept in memory.
+  MatchSink(const Matcher& matcher, std::string path, const MatchOptions& options, int reread_fd,
+            ScanSink& out, ScanSummary& summary)
+      : reread_(reread_fd >= 0 && options.compute_sha256 && options.sha256_only_with_findings),
+        reread_fd_(reread_fd),
+        out_(out),
+        summary_(summary) {
+    MatchOptions stream_options = options;
+    if (reread_) stream_options.compute_sha256 = false;
+    stream_ = matcher.NewStream(std::move(path), stream_options);
+  }
   void Feed(std::string_view bytes) override { stream_->Feed(bytes); }
   void Close() override {
     MatchResult r = stream_->Finish();
+    if (reread_ && !r.findings.empty()) {
+      r.sha256 = RereadSha256(reread_fd_, r.size);
+      for (Finding& f : r.findings) f.sha256 = r.sha256;
+    }
     ++summary_.objects;
     for (const Finding& f : r.findings) {
       ++summary_.findings;
@@ -33,6 +74,8 @@ class MatchSink final : public ObjectSink {
   }
 
  private:
+  bool reread_;
+  int reread_fd_;
   std::unique_ptr<MatchStream> stream_;
   ScanSink& out_;
   ScanSummary& summary_;
@@ -55,8 +98,11 @@ class CountingFdSource final : public ByteSource {
 void ScanFd(const Matcher& matcher, int fd, const std::string& path, const ScanOptions& options,
             ScanSink& sink, ScanSummary& summary) {
   CountingFdSource source(fd, summary.bytes);
-  const SinkFactory open_sink = [&](const std::string& object_path, int) {
-    return std::make_unique<MatchSink>(matcher, object_path, options.match, sink, summary);
+  struct stat st {};
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  const SinkFactory open_sink = [&](const std::string& object_path, int depth) {
+    return std::make_unique<MatchSink>(matcher, object_path, options.match,
+                                       depth == 0 && regular ? fd : -1, sink, summary);
   };
   const AnomalyCallback on_anomaly = [&](const Anomaly& a) {
     ++summary.anomalies;

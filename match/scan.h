@@ -17,9 +17,18 @@
 
 namespace leakwatch::match {
 
+// Scan hashes (SHA-256, for evidence) only objects with a finding: a top-level file
+// is re-read for it, archive members and stdin are kept in memory up to
+// MatchOptions::sha256_deferred_max_bytes (hashed as they stream beyond that).
+inline MatchOptions ScanMatchDefaults() {
+  MatchOptions m;
+  m.sha256_only_with_findings = true;
+  return m;
+}
+
 struct ScanOptions {
   ArchiveLimits limits;
-  MatchOptions match;
+  MatchOptions match = ScanMatchDefaults();
   int stdin_fd = 0;  // what "-" reads
 };
 

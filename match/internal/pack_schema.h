@@ -16,6 +16,9 @@ namespace leakwatch::match::detail {
 inline constexpr size_t kChunkEntryBytes = 12;
 // Bytes of one entry in a `records.data` blob: u64 keyed hash + u32 record id.
 inline constexpr size_t kRecordEntryBytes = 12;
+// From this format version on, the builder writes each kind's record batches in
+// ascending hash order (by batch_id): the matcher loads them without sorting.
+inline constexpr int kFirstPresortedRecordsVersion = 3;
 // Kinds in `records.kind`.
 inline constexpr int kRecordKindSingle = 1;
 inline constexpr int kRecordKindPair = 2;

@@ -13,6 +13,8 @@ constexpr size_t kMaxCandidateBytes = 128;  // longer spans are not field values
 constexpr size_t kLongLineTokens = 64;
 constexpr size_t kMaxWholeCellTokens = 12;
 constexpr size_t kDedupeThreshold = 1 << 20;
+// Identifier candidates of one line compared for repeats.
+constexpr size_t kDedupeWindow = 32;
 
 enum CharClass : uint8_t { kToken = 0, kSpace = 1, kStrong = 2, kColon = 3 };
 
@@ -26,6 +28,23 @@ constexpr std::array<uint8_t, 256> MakeClasses() {
   return c;
 }
 constexpr std::array<uint8_t, 256> kClass = MakeClasses();
+
+// Per byte: digit / alpha flags of token bytes, and whether the byte ends a token
+// (space or strong delimiter) or may (a colon, depending on its neighbours).
+enum ByteInfo : uint8_t { kDigit = 1, kAlpha = 2, kNotTokenByte = 4, kColonByte = 8 };
+
+constexpr std::array<uint8_t, 256> MakeInfo() {
+  std::array<uint8_t, 256> f{};
+  for (int c = 0; c < 256; ++c) {
+    const auto i = static_cast<size_t>(c);
+    if (c >= '0' && c <= '9') f[i] = kDigit;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80) f[i] = kAlpha;
+    if (kClass[i] == kSpace || kClass[i] == kStrong) f[i] = kNotTokenByte;
+    if (kClass[i] == kColon) f[i] = kNotTokenByte | kColonByte;
+  }
+  return f;
+}
+constexpr std::array<uint8_t, 256> kInfo = MakeInfo();
 
 bool IsTrimmable(char c) {
   return c == '\'' || c == '.' || c == '!' || c == '?' || c == '`' || c == '*';
@@ -58,21 +77,38 @@ TextRecordScanner::TextRecordScanner(const RecordIndexes& indexes, const TextSca
   if (std::find(ids.begin(), ids.end(), FieldType::kPlate) != ids.end()) {
     ids.erase(std::remove(ids.begin(), ids.end(), FieldType::kDocument), ids.end());
   }
+  identifiers_need_digit_ = !ids.empty() && std::all_of(ids.begin(), ids.end(), [](FieldType t) {
+    return t == FieldType::kPlate || t == FieldType::kDocument || t == FieldType::kDateTime;
+  });
   if (params_.window_lines * 2 + 1 > kMaxSegmentLines / 2) params_.window_lines = 8;
+}
+
+TextRecordScanner::Line& TextRecordScanner::OpenLine() {
+  if (!line_open_) {
+    if (line_count_ == lines_.size()) lines_.emplace_back();
+    Line& line = lines_[line_count_];
+    line.text.clear();
+    line.tokens.clear();
+    line.tokenized = false;
+    line.has_digit = false;
+    line_open_ = true;
+  }
+  return lines_[line_count_];
 }
 
 void TextRecordScanner::Feed(std::string_view bytes) {
   while (!bytes.empty()) {
+    std::string& text = OpenLine().text;
     const size_t nl = bytes.find('\n');
     const size_t take = nl == std::string_view::npos ? bytes.size() : nl;
-    const size_t room = kMaxLineBytes - partial_.size();
+    const size_t room = kMaxLineBytes - text.size();
     if (take >= room) {
-      partial_.append(bytes.substr(0, room));
+      text.append(bytes.data(), room);
       bytes.remove_prefix(room);
       EndLine();
       continue;
     }
-    partial_.append(bytes.substr(0, take));
+    text.append(bytes.data(), take);
     if (nl == std::string_view::npos) return;
     bytes.remove_prefix(nl + 1);
     EndLine();
@@ -80,29 +116,35 @@ void TextRecordScanner::Feed(std::string_view bytes) {
 }
 
 void TextRecordScanner::EndLine() {
-  const bool blank = std::all_of(partial_.begin(), partial_.end(),
+  const std::string& text = OpenLine().text;
+  line_open_ = false;
+  const bool blank = std::all_of(text.begin(), text.end(),
                                  [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
   if (blank) {
-    ProcessSegment(hit_from_, lines_.size());
-    lines_.clear();
+    ProcessSegment(hit_from_, line_count_);
+    line_count_ = 0;
     hit_from_ = 0;
-    partial_.clear();
     return;
   }
-  lines_.push_back(Line{std::move(partial_), {}, false});
-  partial_.clear();
-  if (lines_.size() >= kMaxSegmentLines) {
+  ++line_count_;
+  if (line_count_ >= kMaxSegmentLines) {
     const size_t w = params_.window_lines;
-    ProcessSegment(hit_from_, lines_.size() - w);
-    lines_.erase(lines_.begin(), lines_.end() - static_cast<std::ptrdiff_t>(2 * w));
+    ProcessSegment(hit_from_, line_count_ - w);
+    // Keep the last 2w lines (w of context, w not yet searched); rotating swaps the
+    // buffers, so the dropped lines' capacity is reused.
+    const auto keep_from = lines_.begin() + static_cast<std::ptrdiff_t>(line_count_ - 2 * w);
+    std::rotate(lines_.begin(), keep_from,
+                lines_.begin() + static_cast<std::ptrdiff_t>(line_count_));
+    line_count_ = 2 * w;
     hit_from_ = w;
   }
 }
 
 TextScanResult TextRecordScanner::Finish() {
-  if (!partial_.empty()) EndLine();
-  ProcessSegment(hit_from_, lines_.size());
-  lines_.clear();
+  if (line_open_ && !lines_[line_count_].text.empty()) EndLine();
+  line_open_ = false;
+  ProcessSegment(hit_from_, line_count_);
+  line_count_ = 0;
   std::sort(corroborated_.begin(), corroborated_.end());
   corroborated_.erase(std::unique(corroborated_.begin(), corroborated_.end()), corroborated_.end());
   TextScanResult r;
@@ -117,6 +159,7 @@ void TextRecordScanner::Tokenize(Line& line) const {
   uint16_t cell = 0;
   size_t i = 0;
   const size_t n = s.size();
+  bool line_digit = false;
   while (i < n) {
     const auto c = static_cast<unsigned char>(s[i]);
     uint8_t cls = kClass[c];
@@ -138,43 +181,61 @@ void TextRecordScanner::Tokenize(Line& line) const {
       i = j;
       continue;
     }
+    // The hot loop: one table read per byte of a token.
     size_t j = i;
-    bool digit = false, alpha = false;
+    uint8_t flags = 0;
     while (j < n) {
-      const auto d = static_cast<unsigned char>(s[j]);
-      uint8_t k = kClass[d];
-      if (k == kColon) {
+      const uint8_t info = kInfo[static_cast<unsigned char>(s[j])];
+      if ((info & kNotTokenByte) != 0) {
+        if ((info & kColonByte) == 0) break;
         const bool delim = j + 1 >= n || s[j + 1] == ' ' || s[j + 1] == '\t' || s[j + 1] == '"' ||
                            s[j + 1] == '\'';
-        k = delim ? kStrong : kToken;
+        if (delim) break;
       }
-      if (k != kToken) break;
-      digit |= d >= '0' && d <= '9';
-      alpha |= (d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || d >= 0x80;
+      flags |= info;
       ++j;
     }
+    const bool digit = (flags & kDigit) != 0;
+    line_digit |= digit;
     size_t b = i, e = j;
     while (b < e && IsTrimmable(s[b])) ++b;
     while (e > b && IsTrimmable(s[e - 1])) --e;
     if (b < e) {
-      line.tokens.push_back(
-          Token{static_cast<uint32_t>(b), static_cast<uint32_t>(e), cell, digit, alpha});
+      line.tokens.push_back(Token{static_cast<uint32_t>(b), static_cast<uint32_t>(e), cell, digit,
+                                  (flags & kAlpha) != 0});
     }
     i = j;
   }
+  line.has_digit = line_digit;
   line.tokenized = true;
 }
 
 void TextRecordScanner::ProcessSegment(size_t hit_from, size_t hit_to) {
   if (idx_.singles == nullptr || idx_.singles->size() == 0) return;
-  for (size_t l = hit_from; l < hit_to && l < lines_.size(); ++l) FindIdentifiers(l);
+  // Pass 1: every candidate's keyed hash, its prefilter block prefetched.
+  candidates_.clear();
+  for (size_t l = hit_from; l < hit_to && l < line_count_; ++l) GatherIdentifiers(l);
+  // Pass 2: the prefilter (now mostly in cache) rejects nearly all of them; the rest
+  // are looked up in the index.
+  for (const Candidate& c : candidates_) {
+    if (idx_.singles->Find(c.hash).empty()) continue;
+    single_values_.insert(c.hash);
+    const Line& line = lines_[c.line];
+    const uint32_t begin = line.tokens[c.token].begin;
+    const uint32_t end = line.tokens[c.token + c.gram - 1u].end;
+    const std::string_view span(line.text.data() + begin, end - begin);
+    if (!NormalizeField(idx_.identifier_types[c.type], span, identifier_)) continue;
+    FindPairs(c.line, c.token, identifier_);
+  }
+  candidates_.clear();
 }
 
-void TextRecordScanner::FindIdentifiers(size_t line_index) {
+void TextRecordScanner::GatherIdentifiers(size_t line_index) {
   Line& line = lines_[line_index];
   if (!line.tokenized) Tokenize(line);
+  if (identifiers_need_digit_ && !line.has_digit) return;
   const auto& toks = line.tokens;
-  line_identifiers_.clear();
+  const size_t line_first = candidates_.size();
   for (size_t t = 0; t < toks.size(); ++t) {
     bool digit = false, alpha = false;
     for (size_t g = 1; g <= kMaxIdentifierGram && t + g <= toks.size(); ++g) {
@@ -188,19 +249,23 @@ void TextRecordScanner::FindIdentifiers(size_t line_index) {
       alpha |= last.has_alpha;
       const size_t bytes = last.end - toks[t].begin;
       const std::string_view span(line.text.data() + toks[t].begin, bytes);
-      for (const FieldType type : idx_.identifier_types) {
+      for (size_t k = 0; k < idx_.identifier_types.size(); ++k) {
+        const FieldType type = idx_.identifier_types[k];
         if (!IdentifierShapeOk(type, digit, alpha, bytes)) continue;
         if (!NormalizeField(type, span, norm_)) continue;
-        if (std::find(line_identifiers_.begin(), line_identifiers_.end(), norm_) !=
-            line_identifiers_.end()) {
-          continue;
-        }
-        line_identifiers_.push_back(norm_);
         const uint64_t h = idx_.key->HashSingle(norm_);
-        if (idx_.singles->Find(h).empty()) continue;
-        single_values_.insert(h);
-        const std::string identifier = norm_;
-        FindPairs(line_index, t, identifier);
+        // The same value twice on a line ("AB 123" and "AB123") is looked up once;
+        // only recent candidates are compared, so a hostile long line stays linear.
+        bool repeated = false;
+        const size_t from =
+            std::max(line_first, candidates_.size() - std::min(candidates_.size(), kDedupeWindow));
+        for (size_t i = from; i < candidates_.size() && !repeated; ++i) {
+          repeated = candidates_[i].hash == h;
+        }
+        if (repeated) continue;
+        idx_.singles->Prefetch(h);
+        candidates_.push_back({h, static_cast<uint32_t>(line_index), static_cast<uint32_t>(t),
+                               static_cast<uint8_t>(g), static_cast<uint8_t>(k)});
       }
     }
   }
@@ -209,10 +274,10 @@ void TextRecordScanner::FindIdentifiers(size_t line_index) {
 void TextRecordScanner::FindPairs(size_t line_index, size_t token_index,
                                   std::string_view identifier) {
   if (idx_.pairs == nullptr || idx_.pairs->size() == 0) return;
-  seen_corroborating_.clear();
+  pair_hashes_.clear();
   const size_t w = params_.window_lines;
   const size_t first = line_index >= w ? line_index - w : 0;
-  const size_t last = std::min(lines_.size(), line_index + w + 1);
+  const size_t last = std::min(line_count_, line_index + w + 1);
   for (size_t l = first; l < last; ++l) {
     Line& line = lines_[l];
     if (!line.tokenized) Tokenize(line);
@@ -230,11 +295,9 @@ void TextRecordScanner::FindPairs(size_t line_index, size_t token_index,
         if (!NormalizeField(type, span, span_norm_) || span_norm_.size() < kMinPairValueBytes) {
           continue;
         }
-        if (!seen_corroborating_.insert(span_norm_).second) continue;
-        for (const RecordEntry& entry :
-             idx_.pairs->Find(idx_.key->HashPair(identifier, span_norm_))) {
-          AddCorroborated(entry.record_id);
-        }
+        const uint64_t h = idx_.key->HashPair(identifier, span_norm_);
+        idx_.pairs->Prefetch(h);
+        pair_hashes_.push_back(h);
       }
     };
     for (size_t t = from; t < to; ++t) {
@@ -253,6 +316,12 @@ void TextRecordScanner::FindPairs(size_t line_index, size_t token_index,
         }
       }
     }
+  }
+  // The same value seen twice in the window is looked up once.
+  std::sort(pair_hashes_.begin(), pair_hashes_.end());
+  pair_hashes_.erase(std::unique(pair_hashes_.begin(), pair_hashes_.end()), pair_hashes_.end());
+  for (const uint64_t h : pair_hashes_) {
+    for (const RecordEntry& entry : idx_.pairs->Find(h)) AddCorroborated(entry.record_id);
   }
 }
 

@@ -6,12 +6,15 @@
 // apart the same way) and cells into whitespace tokens. Identifier candidates are
 // n-grams of up to 3 short tokens (plates written "AB 123 CD") that pass a cheap shape
 // test for the pack's identifier types; each is normalised and looked up as a keyed
-// single hash. Around each hit — the lines within `window_lines` in the same paragraph,
-// and on long lines the tokens within `window_tokens` — every n-gram of up to 4
-// tokens is normalised per corroborating type and looked up as a keyed pair with the
-// hit's identifier. A record counts as corroborated when such a pair matches.
+// single hash. Candidates are gathered per segment first and their prefilter blocks
+// prefetched, so the (mostly absent) lookups overlap instead of each waiting for
+// memory; only candidates the prefilter lets through are looked up. Around each hit — the lines
+// within `window_lines` in the same paragraph, and on long lines the tokens within `window_tokens`
+// — every n-gram of up to 4 tokens is normalised per corroborating type and looked up as a keyed
+// pair with the hit's identifier. A record counts as corroborated when such a pair matches.
 //
-// Memory: one paragraph segment (at most kMaxSegmentLines lines). Thread safety: one
+// Memory: one paragraph segment (at most kMaxSegmentLines lines, buffers reused from
+// line to line so steady-state scanning does not allocate). Thread safety: one
 // thread per scanner; the indexes and key are shared read-only.
 #pragma once
 
@@ -67,24 +70,40 @@ class TextRecordScanner {
     std::string text;
     std::vector<Token> tokens;
     bool tokenized = false;
+    bool has_digit = false;  // set by Tokenize
+  };
+  // An identifier candidate whose keyed hash is computed and whose prefilter block
+  // is being prefetched.
+  struct Candidate {
+    uint64_t hash;
+    uint32_t line;
+    uint32_t token;
+    uint8_t gram;
+    uint8_t type;  // index into idx_.identifier_types
   };
 
+  Line& OpenLine();
   void EndLine();
   void ProcessSegment(size_t hit_from, size_t hit_to);
   void Tokenize(Line& line) const;
-  void FindIdentifiers(size_t line_index);
+  void GatherIdentifiers(size_t line_index);
   void FindPairs(size_t line_index, size_t token_index, std::string_view identifier);
   void AddCorroborated(uint32_t record_id);
 
   RecordIndexes idx_;
   TextScanParams params_;
-  std::string partial_;
+  // True when every identifier type needs a digit: lines without one are skipped.
+  bool identifiers_need_digit_ = false;
+  // lines_[0, line_count_) is the segment; lines_[line_count_] (when present) holds
+  // the line being fed. Entries beyond keep their buffers for reuse.
   std::vector<Line> lines_;
+  size_t line_count_ = 0;
+  bool line_open_ = false;
   size_t hit_from_ = 0;
-  std::string norm_, span_norm_;
+  std::string norm_, span_norm_, identifier_;
+  std::vector<Candidate> candidates_;
   std::unordered_set<uint64_t> single_values_;
-  std::unordered_set<std::string> seen_corroborating_;
-  std::vector<std::string> line_identifiers_;
+  std::vector<uint64_t> pair_hashes_;  // FindPairs' candidates, prefetched
   std::vector<uint32_t> corroborated_;
   size_t corroborated_unique_ = 0;
 };
