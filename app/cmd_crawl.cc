@@ -7,6 +7,7 @@
 
 #include "app/commands.h"
 #include "app/crawl_setup.h"
+#include "app/retention.h"
 #include "store/store.h"
 #include "util/duration.h"
 
@@ -60,6 +61,10 @@ int RunCrawlCommand(Context& ctx, const CrawlFlags& flags) {
       ctx.out() << "notify: " << outcome->delivery.delivered() << " delivered, "
                 << outcome->delivery.failed() << " failed (retried next run)\n";
     }
+  }
+  // Retention at most once a day (app/retention.h); a failed pass never fails the crawl.
+  if (std::string line = DailyPruneLine(*config, ctx.DbPath(*config), clock); !line.empty()) {
+    ctx.out() << line << "\n";
   }
   return kExitOk;
 }

@@ -1,9 +1,15 @@
 // leakwatch db check: SQLite integrity_check, foreign keys and schema version.
+// leakwatch db prune: the retention pass (app/retention.h), on demand.
+#include <fmt/format.h>
+
+#include <memory>
 #include <ostream>
 
 #include "app/checklist.h"
 #include "app/commands.h"
+#include "app/retention.h"
 #include "store/store.h"
+#include "util/duration.h"
 
 namespace leakwatch::app {
 namespace {
@@ -50,6 +56,53 @@ int RunDbCheck(Context& ctx) {
   return list.all_passed() ? kExitOk : kExitFailure;
 }
 
+struct PruneFlags {
+  std::string older_than;  // empty: [retention] days
+  bool dry_run = false;
+};
+
+// Files listed one per line up to this many; the rest are counted.
+constexpr size_t kMaxFilesListed = 50;
+
+int RunDbPrune(Context& ctx, const PruneFlags& flags) {
+  Result<config::Config> config = ctx.LoadConfig();
+  if (!config.has_value()) return ctx.Fail(config.error());
+  std::chrono::seconds max_age = RetentionMaxAge(config->retention);
+  if (!flags.older_than.empty()) {
+    Result<std::chrono::milliseconds> age = util::ParseDuration(flags.older_than);
+    if (!age.has_value()) return ctx.Fail(age.error().WithContext("--older-than"));
+    max_age = std::chrono::duration_cast<std::chrono::seconds>(*age);
+    if (max_age.count() <= 0) {
+      return ctx.Fail(Status::InvalidArgument("--older-than: must be at least 1s"));
+    }
+  }
+  util::SystemClock clock;
+  Result<store::Store> db = store::Store::Open(ctx.DbPath(*config), clock);
+  if (!db.has_value()) return ctx.Fail(db.error());
+  Result<PruneOutcome> outcome =
+      PruneNow(*db, config->store.evidence_dir, max_age, clock, flags.dry_run);
+  if (!outcome.has_value()) return ctx.Fail(outcome.error());
+
+  const int64_t cutoff = util::ToUnixSeconds(clock.Now()) - max_age.count();
+  ctx.out() << DescribePrune(*outcome) << "\n"
+            << fmt::format("  kept: sightings and what they refer to; cutoff {} ({} ago)\n",
+                           util::FormatRfc3339(util::FromUnixSeconds(cutoff)),
+                           util::FormatDuration(max_age));
+  if (flags.dry_run) {
+    const auto& files = outcome->report.unreferenced_evidence;
+    for (size_t i = 0; i < files.size() && i < kMaxFilesListed; ++i) {
+      ctx.out() << "  would delete " << files[i].path.string() << "\n";
+    }
+    if (files.size() > kMaxFilesListed) {
+      ctx.out() << "  ... and " << files.size() - kMaxFilesListed << " more evidence files\n";
+    }
+  }
+  for (const std::string& error : outcome->errors) {
+    ctx.err() << "leakwatch: cannot delete " << error << "\n";
+  }
+  return outcome->errors.empty() ? kExitOk : kExitFailure;
+}
+
 }  // namespace
 
 void AddDatabaseChecks(const std::filesystem::path& db_path, Checklist& list) {
@@ -64,6 +117,20 @@ void RegisterDb(CLI::App& root, Context& ctx, Action& action) {
       "Check the database: SQLite integrity, foreign keys, schema version (exit 1 on "
       "any problem)");
   check->callback([&ctx, &action] { action = [&ctx] { return RunDbCheck(ctx); }; });
+
+  auto prune_flags = std::make_shared<PruneFlags>();  // outlives this function
+  CLI::App* prune = db->add_subcommand(
+      "prune",
+      "Delete fetch log rows, blob rows and WARC evidence files of content no sighting "
+      "refers to, older than [retention] days (default 90). Sightings and their evidence "
+      "are kept. `leakwatch crawl` runs this once a day");
+  prune->add_option("--older-than", prune_flags->older_than,
+                    "Age limit instead of [retention] days (e.g. 90d, 36h)");
+  prune->add_flag("--dry-run", prune_flags->dry_run,
+                  "Count and list what would be removed; change nothing");
+  prune->callback([&ctx, &action, prune_flags] {
+    action = [&ctx, prune_flags] { return RunDbPrune(ctx, *prune_flags); };
+  });
 }
 
 }  // namespace leakwatch::app

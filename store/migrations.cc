@@ -40,6 +40,11 @@
 //     kind ('file'|'record'), ref, first_sighting_id? FK sightings SET NULL, first_seen,
 //     last_seen, times_seen   PRIMARY KEY (kind, ref)
 //
+// SCHEMA version 2 adds:
+//   meta         small store-wide facts, one row per key (e.g. 'retention.last_prune_at',
+//     the Unix time of the last retention pass, so the crawl prunes at most daily)
+//     key PK, value (TEXT), updated_at
+//
 // ADDING A MIGRATION: append {N, "what", "SQL"} to kMigrations, bump
 // kLatestSchemaVersion in store.h, and add the version to the migration test's
 // list of earlier versions (tests/unit/store/migrations_test.cc). Never edit a
@@ -204,8 +209,17 @@ CREATE TABLE coverage (
 PRAGMA application_id = 1280787522;
 )sql";
 
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kSchemaV1},
+    {2, "meta table (retention's last prune time)", kSchemaV2},
 };
 static_assert(std::size(kMigrations) == kLatestSchemaVersion,
               "one migration per schema version: update kLatestSchemaVersion in store.h");

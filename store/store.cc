@@ -224,6 +224,7 @@ BlobRepository& Store::blobs() { return core_->blobs; }
 SightingRepository& Store::sightings() { return core_->sightings; }
 OutboxRepository& Store::outbox() { return core_->outbox; }
 CoverageRepository& Store::coverage() { return core_->coverage; }
+RetentionRepository& Store::retention() { return core_->retention; }
 
 void Store::SetCommitFaultForTesting(int k) { core_->SetCommitFault(k); }
 int Store::CommitCountForTesting() const { return core_->commits(); }

@@ -1,7 +1,8 @@
 // store/store: the leakwatch database (one SQLite file, WAL mode).
 //
 // The store owns the schema, its versioned migrations and one typed repository per
-// table (runs, sources, frontier, fetches, blobs, sightings, outbox, coverage). No SQL
+// table (runs, sources, frontier, fetches, blobs, sightings, outbox, coverage) plus
+// retention (ageing out fetch logs, blobs and unreferenced evidence). No SQL
 // lives outside store/. The schema is documented at the top of store/migrations.cc.
 //
 // Threads: a Store (and every repository reached through it) belongs to one thread
@@ -32,6 +33,7 @@
 #include "store/fetches.h"
 #include "store/frontier.h"
 #include "store/outbox.h"
+#include "store/retention.h"
 #include "store/runs.h"
 #include "store/sightings.h"
 #include "store/sources.h"
@@ -42,7 +44,7 @@ namespace leakwatch::store {
 
 // The newest schema this build knows. A database with a higher user_version was
 // written by a newer leakwatch and is refused, never altered.
-inline constexpr int64_t kLatestSchemaVersion = 1;
+inline constexpr int64_t kLatestSchemaVersion = 2;
 
 // What `leakwatch db check` and `doctor` report.
 struct CheckReport {
@@ -126,6 +128,7 @@ class Store {
   SightingRepository& sightings();
   OutboxRepository& outbox();
   CoverageRepository& coverage();
+  RetentionRepository& retention();
 
   // Test hook (STYLE rule 17): the k-th transaction commit counted from this call
   // (k >= 1) fails with IOError and is rolled back, as if the process died just

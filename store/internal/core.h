@@ -12,6 +12,7 @@
 #include "store/fetches.h"
 #include "store/frontier.h"
 #include "store/outbox.h"
+#include "store/retention.h"
 #include "store/runs.h"
 #include "store/sightings.h"
 #include "store/sources.h"
@@ -105,6 +106,7 @@ class StoreCore {
   SightingRepository sightings{*this};
   OutboxRepository outbox{*this};
   CoverageRepository coverage{*this};
+  RetentionRepository retention{*this};
 
  private:
   util::Database db_;

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 
 // Every schema version a user's database may still be at. Adding migration N means
 // appending N-1 here: the "from each earlier version" test then covers it.
-const std::vector<int64_t> kEarlierVersions = {0};
+const std::vector<int64_t> kEarlierVersions = {0, 1};
 
 mode_t ModeOf(const fs::path& path) {
   struct stat st {};
@@ -67,8 +67,8 @@ TEST_CASE("Open creates a private directory and file and migrates an empty DB to
   REQUIRE(stmt->Step().value());
   CHECK(stmt->ColumnText(0) == "wal");
   CHECK(TableNames(*db) == std::vector<std::string>{"blobs", "coverage", "fetches", "frontier",
-                                                    "outbox", "runs", "sightings", "source_yields",
-                                                    "sources"});
+                                                    "meta", "outbox", "runs", "sightings",
+                                                    "source_yields", "sources"});
 }
 
 TEST_CASE("Open migrates a database from each earlier schema version", "[unit]") {
