@@ -17,6 +17,7 @@
 #include "crawler/fetcher.h"
 #include "crawler/internal/url.h"
 #include "store/store.h"
+#include "store/warc_writer.h"
 #include "util/hash.h"
 #include "util/log.h"
 
@@ -73,6 +74,7 @@ struct Job {
 struct Processed {
   Job job;
   FetchResult result;  // body already dropped
+  Body evidence_body;  // the body, kept only when it goes into the WARC file
   uint64_t bytes = 0;
   std::string sha256;
   bool unchanged = false;
@@ -134,6 +136,13 @@ class Crawl {
   void WorkerLoop();
   Status Write(Processed& p);
   Status WriteSuccess(Processed& p);
+  // Appends `p`'s exchange to the run's WARC file. nullopt when evidence is off or the
+  // write failed (logged and counted: the sightings are still recorded).
+  std::optional<store::WarcLocation> WriteEvidence(const Processed& p);
+  bool EvidenceWanted(const Processed& p) const {
+    return !options_.evidence_dir.empty() && !p.unchanged &&
+           (!p.page.sightings.empty() || options_.keep_unmatched);
+  }
   // Marks the source profile_broken when this listing page suddenly yields (almost)
   // nothing compared with its own history (policy: LooksProfileBroken).
   Status CheckAdapterHealth(const store::FrontierEntry& e, int64_t items);
@@ -165,6 +174,10 @@ class Crawl {
   std::atomic<bool> workers_stop_{false};
   int64_t inflight_ = 0;
   uint64_t next_fetch_id_ = 1;
+
+  std::optional<store::WarcWriter> evidence_;  // opened on the first record
+  bool evidence_failed_ = false;               // the file could not be created
+  bool evidence_unsynced_ = false;             // records appended since the last Sync
 
   CrawlSummary summary_;
   bool tor_down_ = false;
@@ -292,6 +305,7 @@ void Crawl::WorkerLoop() {
         result->error_detail = sha.error().message();
       }
     }
+    if (result->ok() && EvidenceWanted(p)) p.evidence_body = std::move(result->body);
     result->body = Body();  // memory back to the budget before the writer sees it
     p.result = std::move(*result);
     {
@@ -393,14 +407,29 @@ Status Crawl::WriteSuccess(Processed& p) {
     if (!touched) return touched.error();
   }
   if (p.unchanged) return Status::Ok();
+  std::optional<store::WarcLocation> evidence;
+  if (EvidenceWanted(p)) evidence = WriteEvidence(p);
+  p.evidence_body = Body();  // copied (or not needed): memory back to the budget
   for (store::NewSighting& sighting : p.page.sightings) {
     store::RecordSightingRequest request;
     sighting.run_id = run_id_;
     sighting.linked_from = e.discovered_from;
+    if (evidence) {
+      sighting.evidence_warc = evidence->file.string();
+      sighting.evidence_warc_offset = evidence->offset;
+    }
     request.sighting = std::move(sighting);
     if (options_.route_alerts) request.notifications = options_.route_alerts(request.sighting);
     LW_ASSIGN_OR_RETURN(store::RecordSightingResult recorded, store_.RecordSighting(request));
-    if (recorded.sighting.is_new) ++summary_.new_sightings;
+    if (recorded.sighting.is_new) {
+      ++summary_.new_sightings;
+    } else if (evidence) {
+      // Seen before, maybe by a run that kept no evidence: fill the gap only.
+      LW_ASSIGN_OR_RETURN(bool filled,
+                          store_.sightings().SetEvidenceIfMissing(
+                              recorded.sighting.id, evidence->file.string(), evidence->offset));
+      (void)filled;
+    }
   }
   LW_ASSIGN_OR_RETURN(int64_t added, AddLinks(p));
   summary_.new_urls += added;
@@ -414,6 +443,90 @@ Status Crawl::WriteSuccess(Processed& p) {
     util::LogDebug("page anomaly", {{"url", e.url}, {"anomaly", anomaly}});
   }
   return Status::Ok();
+}
+
+std::optional<store::WarcLocation> Crawl::WriteEvidence(const Processed& p) {
+  const FetchResult& r = p.result;
+  const store::FrontierEntry& e = p.job.entry;
+  auto count_failure = [this](const std::string& what, const Status& st) {
+    ++summary_.stats.errors_by_class["evidence"];  // not a fetch error: like anomalies
+    util::LogWarn(what, {{"error", st.ToString()}});
+  };
+  if (evidence_failed_) return std::nullopt;
+  if (!evidence_) {
+    std::error_code ec;
+    const std::filesystem::path dir = std::filesystem::absolute(options_.evidence_dir, ec);
+    if (!std::filesystem::exists(dir, ec)) {
+      std::filesystem::create_directories(dir, ec);
+      std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+    }
+    constexpr int kNameAttempts = 10;
+    Status last;
+    for (int attempt = 1; attempt <= kNameAttempts && !evidence_; ++attempt) {
+      std::string name = "run-" + std::to_string(run_id_);
+      if (attempt > 1) name += "." + std::to_string(attempt);
+      auto created = store::WarcWriter::Create(dir / (name + ".warc"), "leakwatch crawl");
+      if (created.has_value()) {
+        evidence_.emplace(std::move(created).value());
+      } else {
+        last = created.error();
+        if (last.code() != StatusCode::kAlreadyExists) break;
+      }
+    }
+    if (!evidence_) {
+      evidence_failed_ = true;
+      count_failure("cannot create the evidence WARC file; sightings of this run have none", last);
+      return std::nullopt;
+    }
+  }
+
+  const Body& body = p.evidence_body;
+  store::WarcExchange x;
+  x.target_uri = r.final_url;
+  x.request_head = r.request_head;
+  x.response_head = store::WarcResponseHeadForDecodedBody(r.response_head, body.size());
+  if (body.spooled()) {
+    x.read_body = [&body](uint64_t offset, size_t max) { return body.Read(offset, max); };
+    x.body_size = body.size();
+  } else {
+    x.body = body.memory();
+  }
+  x.fetched_at = r.fetched_at;
+  std::string kinds;
+  for (const store::NewSighting& s : p.page.sightings) {
+    const std::string kind(store::SightingKindName(s.kind));
+    if (kinds.find(kind) == std::string::npos) kinds += (kinds.empty() ? "" : ",") + kind;
+  }
+  x.metadata = {
+      {"fetch-time", util::FormatRfc3339(r.fetched_at)},
+      {"via-proxy", r.via_proxy},
+      {"source", sources_[p.job.source_index]->name},
+      {"run-id", std::to_string(run_id_)},
+      {"requested-url", e.url},
+      {"redirects", std::to_string(r.redirects)},
+      {"sha256", p.sha256},
+      {"sightings", std::to_string(p.page.sightings.size())},
+  };
+  if (!kinds.empty()) x.metadata.emplace_back("sighting-kinds", kinds);
+  if (p.page.sightings.empty()) {
+    x.metadata.emplace_back("kept-because", "retention.keep_unmatched = true");
+  }
+  if (e.discovered_from) x.metadata.emplace_back("linked-from", *e.discovered_from);
+  x.metadata.emplace_back("request-secrets",
+                          "Cookie, Authorization and Proxy-Authorization values redacted");
+  x.metadata.emplace_back("payload-coding",
+                          "transfer and content coding removed by the client; the original "
+                          "headers are kept as X-Leakwatch-Orig-*");
+  if (r.response_head_truncated) x.metadata.emplace_back("response-head-truncated", "true");
+
+  auto location = evidence_->Append(x);
+  if (!location.has_value()) {
+    count_failure("cannot write WARC evidence; the sighting is recorded without it",
+                  location.error());
+    return std::nullopt;
+  }
+  evidence_unsynced_ = true;
+  return std::move(location).value();
 }
 
 Status Crawl::WriteFailure(Processed& p) {
@@ -519,6 +632,15 @@ Result<CrawlSummary> Crawl::Run(int64_t run_id) {
     if (!batch.empty()) {
       Status st = store_.InTransaction([&]() -> Status {
         for (Processed& p : batch) LW_RETURN_IF_ERROR(Write(p));
+        // The sightings written above point at WARC records: make those bytes durable
+        // before the rows commit, so a crash or power cut can never leave a committed
+        // sighting whose evidence offset is past the end of the file. (A crash after
+        // the sync but before the commit only leaves unreferenced records behind; the
+        // URLs are fetched again by the next run.)
+        if (evidence_unsynced_) {
+          LW_RETURN_IF_ERROR(evidence_->Sync());
+          evidence_unsynced_ = false;
+        }
         return Status::Ok();
       });
       if (!st.ok()) failure = st;

@@ -15,6 +15,17 @@
 // recorded and never retried. Unchanged bodies (304, or the same SHA-256 as last time)
 // are not processed again.
 //
+// Evidence: for every fetched object that produced at least one sighting (archive
+// members included: the evidence is the outer response), the writer appends request,
+// response and metadata records to the run's WARC file (store::WarcWriter; bodies
+// spooled to disk are streamed from their spool file) and records the response
+// record's location on the sightings, in the same store transaction; the WARC file is
+// fdatasync'ed before that transaction commits, so no committed sighting points at
+// bytes a crash could lose. Content that matched nothing is written nowhere (only its
+// hash and fetch metadata reach the DB) unless keep_unmatched. A failed WARC write
+// does not lose the sighting: it is recorded without evidence, a warning is logged
+// and the run counts an "evidence" error.
+//
 // Stopping: when *stop_flag becomes true (SIGINT/SIGTERM, see InstallStopSignals),
 // --max-duration or --max-pages is reached, no transfer starts any more; running ones
 // get `grace` to finish, then are aborted; leases are released; the run is finished
@@ -91,6 +102,12 @@ struct CrawlOptions {
   // Per-run stream isolation secret mixed into each source's SOCKS password, so a new
   // run gets new circuits even without a control port. Empty: derived from the run id.
   std::string isolation_salt;
+  // Evidence: where this run's WARC file goes ("run-<id>.warc", created 0600 on the
+  // first record; the directory 0700 if missing). Empty: no evidence is kept.
+  std::filesystem::path evidence_dir;
+  // Also keep responses that produced no sighting ([retention] keep_unmatched). Off by
+  // default: a monitor must not hoard third-party content that is not the dataset.
+  bool keep_unmatched = false;
 };
 
 struct CrawlSummary {

@@ -42,6 +42,97 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+// Header names whose values are our own secrets: redacted in the evidence copy.
+bool IsSecretHeader(std::string_view name) {
+  const std::string lower = Lower(Trim(name));
+  return lower == "cookie" || lower == "authorization" || lower == "proxy-authorization";
+}
+
+// The request head with secret header values replaced, capped.
+std::string RedactRequestHead(std::string_view head) {
+  std::string out;
+  while (!head.empty()) {
+    const size_t eol = head.find('\n');
+    const std::string_view line =
+        head.substr(0, eol == std::string_view::npos ? head.size() : eol + 1);
+    head.remove_prefix(line.size());
+    const size_t colon = line.find(':');
+    if (colon != std::string_view::npos && IsSecretHeader(line.substr(0, colon))) {
+      out.append(line.substr(0, colon));
+      out += ": ";
+      out += kRedactedHeaderValue;
+      out += "\r\n";
+    } else {
+      out.append(line);
+    }
+  }
+  if (out.size() > kMaxEvidenceHeadBytes) out.resize(kMaxEvidenceHeadBytes);
+  return out;
+}
+
+// "socks5h://user:pass@host:port/" -> "socks5h://host:port".
+std::string ProxyWithoutCredentials(std::string_view proxy_url) {
+  std::string_view scheme;
+  const size_t sep = proxy_url.find("://");
+  if (sep != std::string_view::npos) {
+    scheme = proxy_url.substr(0, sep + 3);
+    proxy_url.remove_prefix(sep + 3);
+  }
+  proxy_url = proxy_url.substr(0, proxy_url.find('/'));
+  const size_t at = proxy_url.rfind('@');
+  if (at != std::string_view::npos) proxy_url.remove_prefix(at + 1);
+  return std::string(scheme) + std::string(proxy_url);
+}
+
+// The Accept-Encoding value for every content decoder this libcurl was built with.
+const std::string& AcceptEncoding() {
+  static const std::string value = [] {
+    const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+    std::string v;
+    auto add = [&v](const char* name) { v += (v.empty() ? "" : ", ") + std::string(name); };
+    if ((info->features & CURL_VERSION_LIBZ) != 0) {
+      add("deflate");
+      add("gzip");
+    }
+    if ((info->features & CURL_VERSION_BROTLI) != 0) add("br");
+    if ((info->features & CURL_VERSION_ZSTD) != 0) add("zstd");
+    return v.empty() ? std::string("identity") : v;
+  }();
+  return value;
+}
+
+// Host header value and request target of an absolute URL, as libcurl derives them
+// (the port only when the URL names one).
+std::string HostHeader(const std::string& url) {
+  std::string out;
+  CURLU* u = curl_url();
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+    char* host = nullptr;
+    char* port = nullptr;
+    if (curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) out = host;
+    if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK) out += std::string(":") + port;
+    curl_free(host);
+    curl_free(port);
+  }
+  curl_url_cleanup(u);
+  return out;
+}
+
+std::string RequestTarget(const std::string& url) {
+  std::string out = "/";
+  CURLU* u = curl_url();
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+    char* path = nullptr;
+    char* query = nullptr;
+    if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK) out = path;
+    if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) out += std::string("?") + query;
+    curl_free(path);
+    curl_free(query);
+  }
+  curl_url_cleanup(u);
+  return out;
+}
+
 bool IsRedirectStatus(long status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
@@ -128,6 +219,10 @@ struct Fetcher::Impl {
     bool spool_failed = false;
     bool cancelled = false;
     size_t header_bytes = 0;
+    std::string request_head;   // this hop's, as configured (secrets redacted)
+    std::string response_head;  // as received, this hop, capped
+    bool response_head_truncated = false;
+    util::TimePoint fetched_at{};
     std::optional<std::string> etag, last_modified, retry_after, location, content_type;
     std::chrono::steady_clock::time_point started{};
     Impl* impl = nullptr;
@@ -197,7 +292,14 @@ struct Fetcher::Impl {
       t->location.reset();
       t->content_type.reset();
       t->header_bytes = 0;
+      t->response_head.assign(line.substr(0, kMaxEvidenceHeadBytes));
+      t->response_head_truncated = line.size() > kMaxEvidenceHeadBytes;
       return len;
+    }
+    if (t->response_head.size() + len <= kMaxEvidenceHeadBytes) {
+      t->response_head.append(line);
+    } else {
+      t->response_head_truncated = true;
     }
     t->header_bytes += len;
     if (t->header_bytes > kMaxHeaderBytes) return len;  // ignore the excess, keep going
@@ -272,6 +374,51 @@ struct Fetcher::Impl {
     return true;
   }
 
+  // The request head this hop sends, built from the same settings Configure hands to
+  // libcurl, in libcurl's order (request line, Host, User-Agent, Accept-Encoding,
+  // Cookie, then the custom headers, which replace a built-in one of the same name;
+  // "Name:" lines remove one). Not taken from libcurl's trace: CURLOPT_VERBOSE made
+  // large concurrent crawls miss connect timeouts. A cookie file's cookies cannot be
+  // known in advance: when one is configured the Cookie line says so, redacted like
+  // every Cookie value.
+  std::string EvidenceRequestHead(const Transfer& t) const {
+    const FetchRequest& r = t.request;
+    std::vector<std::string> custom;
+    for (const std::string& h : options.headers) custom.push_back(h);
+    for (const std::string& h : r.extra_headers) custom.push_back(h);
+    if (t.hops == 0) {
+      if (r.etag) custom.push_back("If-None-Match: " + *r.etag);
+      if (r.last_modified) custom.push_back("If-Modified-Since: " + *r.last_modified);
+    }
+    auto overridden = [&](std::string_view name) {
+      for (const std::string& h : custom) {
+        const size_t colon = h.find(':');
+        if (colon != std::string::npos &&
+            Lower(Trim(std::string_view(h).substr(0, colon))) == name) {
+          return true;
+        }
+      }
+      return false;
+    };
+    std::string head = "GET " + RequestTarget(t.current_url) + " HTTP/1.1\r\n";
+    if (!overridden("host")) head += "Host: " + HostHeader(t.current_url) + "\r\n";
+    if (!overridden("user-agent")) head += "User-Agent: " + options.user_agent + "\r\n";
+    if (!overridden("accept-encoding")) head += "Accept-Encoding: " + AcceptEncoding() + "\r\n";
+    if (!r.cookie_header.empty() || !r.cookie_file.empty()) {
+      head += std::string("Cookie: ") + kRedactedHeaderValue + "\r\n";
+    }
+    for (const std::string& h : custom) {
+      const size_t colon = h.find(':');
+      if (colon == std::string::npos) continue;
+      const std::string_view value = Trim(std::string_view(h).substr(colon + 1));
+      if (value.empty()) continue;  // "Name:" removes a header
+      head += h + "\r\n";
+    }
+    head += "\r\n";
+    head = RedactRequestHead(head);
+    return head;
+  }
+
   void Configure(Transfer& t) {
     CURL* e = t.easy;
     curl_easy_reset(e);
@@ -307,12 +454,14 @@ struct Fetcher::Impl {
     const long low_speed_seconds =
         std::max<long>(1, static_cast<long>(options.low_speed_time.count() / 1000));
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, low_speed_seconds);
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // every decoder curl has: gzip, deflate, br
+    // Every decoder this libcurl has, named explicitly so the evidence copy of the
+    // request states exactly what was sent.
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, AcceptEncoding().c_str());
     curl_easy_setopt(e, CURLOPT_USERAGENT, options.user_agent.c_str());
-    t.headers = curl_slist_append(
-        t.headers, "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
-    t.headers = curl_slist_append(t.headers, "Accept-Language: en-US,en;q=0.5");
-    t.headers = curl_slist_append(t.headers, "Upgrade-Insecure-Requests: 1");
+    for (const std::string& h : options.headers)
+      t.headers = curl_slist_append(t.headers, h.c_str());
+    for (const std::string& h : r.extra_headers)
+      t.headers = curl_slist_append(t.headers, h.c_str());
     if (t.hops == 0) {
       if (r.etag) t.headers = curl_slist_append(t.headers, ("If-None-Match: " + *r.etag).c_str());
       if (r.last_modified) {
@@ -327,6 +476,10 @@ struct Fetcher::Impl {
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Impl::OnHeader);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+    t.request_head = EvidenceRequestHead(t);
+    t.response_head.clear();
+    t.response_head_truncated = false;
+    t.fetched_at = clock.Now();
     t.error[0] = '\0';
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
     curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
@@ -350,6 +503,11 @@ struct Fetcher::Impl {
     r.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - t.started)
                         .count();
+    r.request_head = t.request_head;
+    r.response_head = t.response_head;
+    r.response_head_truncated = t.response_head_truncated;
+    r.fetched_at = t.fetched_at;
+    r.via_proxy = t.request.direct ? "direct" : ProxyWithoutCredentials(options.proxy_url);
     return r;
   }
 

@@ -17,6 +17,11 @@
 // Back-pressure: finished results wait in a queue of Options::queue_capacity; while it
 // is full no new transfer starts. Consumers (the worker pool) call NextResult.
 //
+// Evidence: each result carries the request head sent (session secrets redacted), the
+// response head received, the fetch time and the proxy, so the store writer can keep
+// a WARC record of what was seen; the fetcher itself writes nothing to disk but spool
+// files.
+//
 // Threads: Submit, NextResult, Cancel and the destructor may be called from any thread.
 #pragma once
 
@@ -92,6 +97,10 @@ class Body {
   std::shared_ptr<Budget> budget_;  // shared: released from whichever thread drops the body
 };
 
+// Caps and placeholder for the evidence heads in FetchResult.
+inline constexpr size_t kMaxEvidenceHeadBytes = 64 * 1024;
+inline constexpr char kRedactedHeaderValue[] = "[redacted by leakwatch]";
+
 struct FetchResult {
   uint64_t id = 0;
   std::string url;        // as requested
@@ -108,6 +117,25 @@ struct FetchResult {
   std::optional<std::string> retry_after;  // raw header value
   Body body;                               // only for 2xx responses
   int64_t duration_ms = 0;
+
+  // Evidence of the final hop (what a WARC request/response pair records), kept for
+  // every response that came back:
+  // The request head of the final hop (request line, Host, User-Agent,
+  // Accept-Encoding, Cookie, the configured headers), built from the very settings
+  // handed to libcurl, except that Cookie, Authorization and Proxy-Authorization values
+  // are replaced by kRedactedHeaderValue: they are our own session secrets, not
+  // evidence. At most kMaxEvidenceHeadBytes.
+  std::string request_head;
+  // The status line and headers as received, with its blank line, at most
+  // kMaxEvidenceHeadBytes (then response_head_truncated). They describe the body on
+  // the wire: libcurl has removed chunking and content coding from `body` since.
+  std::string response_head;
+  bool response_head_truncated = false;
+  // When the final hop's request started (the injected clock).
+  util::TimePoint fetched_at{};
+  // The proxy the request went through as "socks5h://host:port" (no credentials),
+  // or "direct".
+  std::string via_proxy;
 
   bool ok() const { return error == ErrorClass::kNone; }
   bool not_modified() const { return http_status == 304; }

@@ -27,6 +27,9 @@ constexpr const char* kQuery =
     "AND (?5 IS NULL OR score >= ?5) AND (?6 = 0 OR acked_at IS NULL) "
     "ORDER BY first_seen DESC, id DESC LIMIT ?7";
 #undef LW_SIGHTING_COLUMNS
+constexpr const char* kSetEvidence =
+    "UPDATE sightings SET evidence_warc = ?2, evidence_warc_offset = ?3 "
+    "WHERE id = ?1 AND evidence_warc IS NULL";
 constexpr const char* kAck =
     "UPDATE sightings SET acked_at = ?2, acked_by = ?3, ack_note = ?4 WHERE id = ?1";
 constexpr const char* kCountBySource =
@@ -135,6 +138,15 @@ Result<std::vector<Sighting>> SightingRepository::Query(const SightingFilter& f)
     sightings.push_back(std::move(s));
   }
   return sightings;
+}
+
+Result<bool> SightingRepository::SetEvidenceIfMissing(int64_t id, std::string_view warc,
+                                                      int64_t offset) {
+  if (warc.empty() || offset < 0) {
+    return Status::InvalidArgument("evidence needs a WARC file and a non-negative offset");
+  }
+  LW_ASSIGN_OR_RETURN(int64_t changed, core_.Write(kSetEvidence, id, warc, offset));
+  return changed > 0;
 }
 
 Status SightingRepository::Ack(int64_t id, std::string_view by,

@@ -88,6 +88,13 @@ class SightingRepository {
   // NotFound for an unknown id.
   Result<Sighting> Get(int64_t id);
   Result<std::vector<Sighting>> Query(const SightingFilter& filter);
+  // Points a sighting recorded without evidence (an older run, or a run whose WARC
+  // write failed) at a WARC response record. Evidence already recorded is kept: the
+  // first capture is the one incident response cites. Returns whether the row changed
+  // (false also for an unknown id). InvalidArgument for an empty path or a negative
+  // offset. REQUIRES: the WARC bytes are durable (WarcWriter::Sync) before the
+  // surrounding transaction commits.
+  Result<bool> SetEvidenceIfMissing(int64_t id, std::string_view warc, int64_t offset);
   // Marks triaged: acked_at = now, by, note (a second ack overwrites). NotFound.
   Status Ack(int64_t id, std::string_view by, const std::optional<std::string>& note);
   // Per-kind counts, for `sightings summary`.
