@@ -220,6 +220,7 @@ class Site {
   }
 
   FixtureServer& server() { return *server_; }
+  uint16_t port() const { return server_->port(); }
 
  private:
   struct Entry {
@@ -873,6 +874,16 @@ std::vector<WorldSource> World::Sources() const {
        "",
        true},
   };
+}
+
+uint16_t World::SitePort(const std::string& source_name) const {
+  const Impl& i = *impl_;
+  const std::map<std::string, const Site*> sites = {{"paste-recent", i.paste_site.get()},
+                                                    {"forum-phpbb", i.phpbb.get()},
+                                                    {"forum-mybb", i.mybb.get()},
+                                                    {"filehost", i.filehost.get()}};
+  const auto it = sites.find(source_name);
+  return it == sites.end() || it->second == nullptr ? 0 : it->second->port();
 }
 
 std::vector<SeededLeak> World::Leaks() const {

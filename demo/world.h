@@ -85,6 +85,11 @@ class World {
   // "socks5h://127.0.0.1:PORT": the only way into the world.
   std::string ProxyUrl() const;
   std::vector<WorldSource> Sources() const;
+  // The loopback port serving the named source's site (WorldSource::name), or 0 for an
+  // unknown or offline source. Sites answer by request target and ignore the Host
+  // header, so a site can also be published as a real onion service in front of this
+  // port (scripts/tornet, tests/tornet/), reached under that onion's own name.
+  uint16_t SitePort(const std::string& source_name) const;
   // The leaks posted so far.
   std::vector<SeededLeak> Leaks() const;
   // The leak that `url` belongs to, or nullptr (the URL is innocuous content).

@@ -1,0 +1,340 @@
+// leakwatch through real Tor to real onion services: a private Tor network on loopback
+// (scripts/tornet: 3 directory authorities, 2 relays, a client, an onion-service node)
+// publishes two sites of the demo world -- the paste site and the phpBB forum -- as
+// real v3 onion services. The real `leakwatch` binary crawls them through the client's
+// SocksPort, must find the sites' seeded leaks and record the real .onion addresses;
+// `leakwatch doctor` must report Tor bootstrapped through the client's control port
+// (cookie authentication).
+//
+// Exits with 77 (CTest: skipped) when Debian's `tor` is not installed; scripts/test
+// installs it first, so in CI this test really runs. Takes 40-90 s, mostly Tor's
+// bootstrap; deadlines are generous (180 s) and nothing asserts on latency.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "demo/dataset.h"
+#include "demo/world.h"
+#include "store/store.h"
+#include "tests/support/temp_dir.h"
+#include "util/clock.h"
+#include "util/files.h"
+
+extern char** environ;
+
+namespace leakwatch {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kTornetScript[] = LW_SOURCE_DIR "/scripts/tornet";
+constexpr int kReadinessTimeoutSeconds = 180;
+constexpr uint64_t kSeed = 11;
+
+bool TorInstalled() {
+  for (const char* dir : {"/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"}) {
+    if (access((std::string(dir) + "/tor").c_str(), X_OK) == 0 &&
+        access((std::string(dir) + "/tor-gencert").c_str(), X_OK) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// The current environment with `overrides` replacing (or adding) variables.
+std::vector<std::string> EnvironmentWith(const std::map<std::string, std::string>& overrides) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    const std::string name = entry.substr(0, entry.find('='));
+    if (overrides.count(name) == 0) env.push_back(entry);
+  }
+  for (const auto& [name, value] : overrides) env.push_back(name + "=" + value);
+  return env;
+}
+
+// Runs `args[0]` (an absolute path) and captures stdout and stderr through a pipe.
+RunResult Run(std::vector<std::string> args, std::vector<std::string> env) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  int pipe_fds[2];
+  REQUIRE(pipe2(pipe_fds, O_CLOEXEC) == 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(pipe_fds[1]);
+  if (rc != 0) close(pipe_fds[0]);
+  REQUIRE(rc == 0);
+  RunResult result;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = read(pipe_fds[0], buffer, sizeof buffer);
+    if (n <= 0) break;
+    result.output.append(buffer, static_cast<size_t>(n));
+  }
+  close(pipe_fds[0]);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+// The private Tor network of scripts/tornet, stopped (by PID) when this goes out of
+// scope, whether the test passed, failed or threw. Every tor is also started with
+// __OwningControllerProcess = this test's PID, so a crashed test leaves nothing behind.
+class PrivateTorNetwork {
+ public:
+  explicit PrivateTorNetwork(fs::path dir) : dir_(std::move(dir)) {}
+  ~PrivateTorNetwork() {
+    const RunResult stop = Run({kTornetScript, "stop", dir_.string()}, EnvironmentWith({}));
+    if (stop.exit_code != 0) std::cerr << "tornet stop failed:\n" << stop.output;
+  }
+  PrivateTorNetwork(const PrivateTorNetwork&) = delete;
+  PrivateTorNetwork& operator=(const PrivateTorNetwork&) = delete;
+
+  // Starts the network with one onion service per web port and waits until each
+  // onion answers HTTP through the client. Fills the addresses below.
+  void Start(const std::vector<uint16_t>& web_ports) {
+    std::vector<std::string> args = {kTornetScript,
+                                     "start",
+                                     dir_.string(),
+                                     "--owner-pid",
+                                     std::to_string(getpid()),
+                                     "--timeout",
+                                     std::to_string(kReadinessTimeoutSeconds)};
+    for (uint16_t port : web_ports) {
+      args.push_back("--web-port");
+      args.push_back(std::to_string(port));
+    }
+    const RunResult start = Run(args, EnvironmentWith({}));
+    INFO(start.output);
+    REQUIRE(start.exit_code == 0);
+    std::istringstream lines(start.output);
+    for (std::string line; std::getline(lines, line);) {
+      const size_t eq = line.find('=');
+      if (eq == std::string::npos || line.rfind("tornet:", 0) == 0) continue;
+      const std::string key = line.substr(0, eq);
+      const std::string value = line.substr(eq + 1);
+      if (key == "socks") socks = value;
+      if (key == "control") control = value;
+      if (key == "cookie") cookie = value;
+      if (key == "onion") onions.push_back(value);
+    }
+    REQUIRE(!socks.empty());
+    REQUIRE(!control.empty());
+    REQUIRE(fs::exists(cookie));
+    REQUIRE(onions.size() == web_ports.size());
+  }
+
+  std::string socks;    // "127.0.0.1:PORT"
+  std::string control;  // "127.0.0.1:PORT"
+  std::string cookie;   // the client's control_auth_cookie
+  std::vector<std::string> onions;
+
+ private:
+  fs::path dir_;
+};
+
+std::string TomlString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// "http://<demo onion>/x" -> "http://<real onion>/x".
+std::string OnRealOnion(const std::string& url, const std::string& demo_onion,
+                        const std::string& real_onion) {
+  const size_t at = url.find(demo_onion);
+  return at == std::string::npos
+             ? url
+             : url.substr(0, at) + real_onion + url.substr(at + demo_onion.size());
+}
+
+TEST_CASE("leakwatch crawls demo sites published as real onion services through real Tor",
+          "[tornet]") {
+  if (!TorInstalled()) {
+    std::cout << "SKIPPED: Debian's `tor` (with tor-gencert) is not installed; "
+                 "scripts/install-deps installs it\n"
+              << std::flush;
+    std::_Exit(77);  // CTest SKIP_RETURN_CODE
+  }
+  testing::TempDir dir;
+  const std::vector<std::string> leakwatch_env =
+      EnvironmentWith({{"HOME", dir.path().string()},
+                       {"XDG_CONFIG_HOME", (dir / "xdg-config").string()},
+                       {"XDG_DATA_HOME", (dir / "xdg-data").string()}});
+  auto leakwatch = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), LW_LEAKWATCH_BIN);
+    return Run(std::move(args), leakwatch_env);
+  };
+
+  // The dataset and its pack, made by the real CLI.
+  demo::DatasetOptions dataset_options;
+  dataset_options.seed = kSeed;
+  auto dataset = demo::GenerateDataset(dir / "dataset", dataset_options);
+  REQUIRE(dataset.has_value());
+  const fs::path pack = dir / "dataset.lwfp";
+  const fs::path key = dir / "dataset.key";
+  {
+    const RunResult keygen = leakwatch({"fingerprint", "keygen", key.string()});
+    INFO(keygen.output);
+    REQUIRE(keygen.exit_code == 0);
+    const RunResult build =
+        leakwatch({"fingerprint", "build", "--dataset", dataset->dir.string(), "--records",
+                   (dataset->dir / dataset->records_file).string(), "--identifier",
+                   demo::kIdentifierColumns, "--corroborating", demo::kCorroboratingColumns,
+                   "--out", pack.string(), "--key-file", key.string()});
+    INFO(build.output);
+    REQUIRE(build.exit_code == 0);
+  }
+
+  // The demo world, small and quick: Tor adds the latency.
+  demo::WorldOptions world_options;
+  world_options.seed = kSeed;
+  world_options.min_latency = std::chrono::milliseconds(0);
+  world_options.max_latency = std::chrono::milliseconds(5);
+  world_options.unavailable_rate = 0;
+  world_options.innocuous_pastes = 40;
+  world_options.pastes_per_page = 20;
+  auto world = demo::World::Start(*dataset, world_options);
+  REQUIRE(world.has_value());
+  std::map<std::string, demo::WorldSource> sources;
+  for (const demo::WorldSource& s : (*world)->Sources()) sources[s.name] = s;
+  const std::vector<std::string> published = {"paste-recent", "forum-phpbb"};
+  std::vector<uint16_t> web_ports;
+  for (const std::string& name : published) {
+    web_ports.push_back((*world)->SitePort(name));
+    REQUIRE(web_ports.back() != 0);
+  }
+
+  PrivateTorNetwork tor(dir / "tornet");
+  tor.Start(web_ports);
+  std::map<std::string, std::string> real_onion;  // source name -> real onion
+  for (size_t i = 0; i < published.size(); ++i) real_onion[published[i]] = tor.onions[i];
+  for (const auto& [name, onion] : real_onion) {
+    CHECK(onion.size() == 56 + 6);  // a v3 address made by Tor, not one of the demo's names
+    CHECK(onion != sources[name].onion);
+  }
+
+  // The config a user would write for Tor with a control port; sources name the real
+  // onions. The forum's login cookie is set for the real onion's name.
+  std::string toml =
+      "[store]\ndb = " + TomlString((dir / "leakwatch.db").string()) +
+      "\nevidence_dir = " + TomlString((dir / "evidence").string()) +
+      "\n\n[tor]\nsocks_proxy = " + TomlString("socks5h://" + tor.socks) +
+      "\ncontrol_port = " + TomlString(tor.control) +
+      "\ncontrol_cookie_file = " + TomlString(tor.cookie) +
+      "\nnewnym = true\n\n"
+      "[crawl]\nconcurrency = 32\nper_host = 8\nmin_delay = \"0s\"\nmax_duration = \"150s\"\n"
+      "connect_timeout = \"60s\"\ntotal_timeout = \"90s\"\nretry_base_backoff = \"1s\"\n"
+      "retry_max_backoff = \"10s\"\nworkers = 2\n\n"
+      "[match]\npack = " +
+      TomlString(pack.string()) + "\nkey_file = " + TomlString(key.string()) +
+      "\n\n[match.watch]\nterms = [\"Northreach Border Agency\", \"Perimetrix\"]\n\n";
+  for (const std::string& name : published) {
+    const demo::WorldSource& s = sources[name];
+    toml += "[[sources]]\nname = " + TomlString(name) + "\nprofile = " + TomlString(s.profile) +
+            "\nurls = [" + TomlString(OnRealOnion(s.start_urls.at(0), s.onion, real_onion[name])) +
+            "]\n";
+    if (!s.cookie_name.empty()) {
+      const fs::path cookies = dir / (name + ".cookies");
+      REQUIRE(util::WriteFileAtomic(cookies, "# Netscape HTTP Cookie File\n" + real_onion[name] +
+                                                 "\tFALSE\t/\tFALSE\t0\t" + s.cookie_name + "\t" +
+                                                 s.cookie_value + "\n")
+                  .ok());
+      toml += "cookies_file = " + TomlString(cookies.string()) + "\n";
+    }
+    toml += "\n";
+  }
+  const fs::path config = dir / "leakwatch.toml";
+  REQUIRE(util::WriteFileAtomic(config, toml).ok());
+
+  const RunResult crawl = leakwatch({"--config", config.string(), "crawl"});
+  INFO("crawl output:\n" << crawl.output);
+  REQUIRE(crawl.exit_code == 0);
+
+  // What the crawl recorded: every seeded leak of the two sites, under the real onion.
+  util::SystemClock clock;
+  auto db = store::Store::Open(dir / "leakwatch.db", clock);
+  REQUIRE(db.has_value());
+  store::SightingFilter all;
+  all.limit = 0;
+  auto sightings = db->sightings().Query(all);
+  REQUIRE(sightings.has_value());
+  std::ostringstream listing;
+  for (const store::Sighting& s : *sightings) {
+    listing << store::SightingKindName(s.kind) << " " << s.score << " " << s.source << " " << s.url
+            << "\n";
+  }
+  INFO("sightings:\n" << listing.str());
+  CHECK(!sightings->empty());
+  for (const store::Sighting& s : *sightings) {
+    REQUIRE(real_onion.count(s.source) == 1);
+    CHECK(s.url.rfind("http://" + real_onion[s.source] + "/", 0) == 0);
+    CHECK(s.url.find(sources[s.source].onion) == std::string::npos);
+  }
+  int leaks_checked = 0;
+  for (const demo::SeededLeak& leak : (*world)->Leaks()) {
+    if (real_onion.count(leak.source) == 0) continue;
+    ++leaks_checked;
+    std::set<std::string> urls;
+    for (const std::string& url : leak.urls) {
+      urls.insert(OnRealOnion(url, sources[leak.source].onion, real_onion[leak.source]));
+    }
+    bool found = false;
+    for (const store::Sighting& s : *sightings) {
+      const std::string kind(store::SightingKindName(s.kind));
+      found = found || (urls.count(s.url) != 0 &&
+                        std::find(leak.kinds.begin(), leak.kinds.end(), kind) != leak.kinds.end());
+    }
+    INFO("seeded leak " << leak.id << ": " << leak.description);
+    CHECK(found);
+  }
+  CHECK(leaks_checked == 3);  // records paste, announcement, proof images
+
+  // The CLI's JSON view shows the same real addresses.
+  const RunResult json =
+      leakwatch({"--config", config.string(), "sightings", "--format", "json", "--limit", "0"});
+  INFO(json.output);
+  CHECK(json.exit_code == 0);
+  for (const auto& [name, onion] : real_onion) {
+    CHECK(json.output.find("http://" + onion + "/") != std::string::npos);
+  }
+
+  // doctor asks the client's control port (cookie authentication) for its bootstrap.
+  const RunResult doctor = leakwatch({"--config", config.string(), "doctor"});
+  INFO("doctor output:\n" << doctor.output);
+  CHECK(doctor.exit_code == 0);
+  CHECK(doctor.output.find("socks5h://" + tor.socks + " speaks SOCKS5, Tor bootstrapped 100%") !=
+        std::string::npos);
+}
+
+}  // namespace
+}  // namespace leakwatch
