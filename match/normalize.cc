@@ -131,10 +131,17 @@ bool FoldText(std::string_view value, bool name_rules, std::string& out) {
 }
 
 bool UpperAlnum(std::string_view value, std::string& out) {
+  // Hot on every identifier candidate of scanned text: write into the reserved
+  // buffer, no per-byte push_back.
+  const size_t start = out.size();
+  out.resize(start + value.size());
+  char* w = out.data() + start;
   for (const char ch : value) {
     const auto c = static_cast<unsigned char>(ch);
-    if (IsAsciiAlnum(c)) out.push_back(static_cast<char>(AsciiUpper(c)));
+    *w = static_cast<char>(AsciiUpper(c));
+    w += IsAsciiAlnum(c) ? 1 : 0;
   }
+  out.resize(static_cast<size_t>(w - out.data()));
   return !out.empty();
 }
 

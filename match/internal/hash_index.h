@@ -87,13 +87,8 @@ class HashIndex {
     filter_ = SplitBlockBloomFilter();
     if (filter_bits_per_key > 0 && n > 0) {
       filter_ = SplitBlockBloomFilter(n, filter_bits_per_key);
-      // Inserts are random read-modify-writes over the whole filter: prefetching a
-      // few entries ahead overlaps their cache misses.
-      constexpr size_t kAhead = 16;
-      for (size_t i = 0; i < n; ++i) {
-        if (i + kAhead < n) filter_.Prefetch(entries_[i + kAhead].hash);
-        filter_.Insert(entries_[i].hash);
-      }
+      // Sorted entries fill the filter's blocks in order (prefilter.h).
+      for (const Entry& entry : entries_) filter_.Insert(entry.hash);
     }
   }
 

@@ -10,10 +10,12 @@
 // (measured in tests/unit/match/prefilter_test.cc).
 //
 // The hashes are already uniform keyed PRF outputs, so the filter uses their bits
-// directly: the low 32 bits pick the block (multiply-shift range reduction), the high
-// 32 bits the bit in each word. Memory: bits_per_key / 8 bytes per key, rounded up to
-// whole blocks; the block array is 64-byte aligned and, when large, backed by huge
-// pages where the kernel allows it (one TLB entry covers 2 MiB of blocks).
+// directly: the high 32 bits pick the block (multiply-shift range reduction), the low
+// 32 bits the bit in each word. Block order thus follows hash order: inserting the
+// sorted entries of a HashIndex writes the filter front to back (a streaming pass,
+// not tens of millions of random cache misses). Memory: bits_per_key / 8 bytes per key, rounded up
+// to whole blocks; the block array is 64-byte aligned and, when large, backed by huge pages where
+// the kernel allows it (one TLB entry covers 2 MiB of blocks).
 //
 // Thread safety: immutable after construction; any number of threads may query.
 #pragma once
@@ -38,17 +40,17 @@ class SplitBlockBloomFilter {
 
   void Insert(uint64_t hash) {
     uint32_t* block = Block(hash);
-    const uint32_t high = static_cast<uint32_t>(hash >> 32);
-    for (int i = 0; i < kWordsPerBlock; ++i) block[i] |= Mask(high, i);
+    const auto low = static_cast<uint32_t>(hash);
+    for (int i = 0; i < kWordsPerBlock; ++i) block[i] |= Mask(low, i);
   }
 
   // False only when `hash` was never inserted. An empty (default) filter says true.
   bool MayContain(uint64_t hash) const {
     if (blocks_ == 0) return true;
     const uint32_t* block = Block(hash);
-    const uint32_t high = static_cast<uint32_t>(hash >> 32);
+    const auto low = static_cast<uint32_t>(hash);
     uint32_t missing = 0;
-    for (int i = 0; i < kWordsPerBlock; ++i) missing |= Mask(high, i) & ~block[i];
+    for (int i = 0; i < kWordsPerBlock; ++i) missing |= Mask(low, i) & ~block[i];
     return missing == 0;
   }
 
@@ -64,17 +66,17 @@ class SplitBlockBloomFilter {
   static constexpr int kWordsPerBlock = 8;
   static constexpr size_t kBlockBytes = kWordsPerBlock * sizeof(uint32_t);
 
-  static uint32_t Mask(uint32_t high, int word) {
+  static uint32_t Mask(uint32_t key_bits, int word) {
     // The salts of the Parquet split-block Bloom filter: odd constants whose products
     // with the key spread its bits independently across the eight words.
     static constexpr uint32_t kSalt[kWordsPerBlock] = {0x47b6137bU, 0x44974d91U, 0x8824ad5bU,
                                                        0xa2b7289dU, 0x705495c7U, 0x2df1424bU,
                                                        0x9efc4947U, 0x5c6bfb31U};
-    return uint32_t{1} << ((high * kSalt[word]) >> 27);
+    return uint32_t{1} << ((key_bits * kSalt[word]) >> 27);
   }
   uint32_t* Block(uint64_t hash) const {
-    const uint64_t low = static_cast<uint32_t>(hash);
-    return words_.get() + ((low * blocks_) >> 32) * kWordsPerBlock;
+    const uint64_t high = hash >> 32;
+    return words_.get() + ((high * blocks_) >> 32) * kWordsPerBlock;
   }
 
   struct FreeDeleter {

@@ -236,7 +236,15 @@ void TextRecordScanner::GatherIdentifiers(size_t line_index) {
   if (identifiers_need_digit_ && !line.has_digit) return;
   const auto& toks = line.tokens;
   const size_t line_first = candidates_.size();
+  size_t next_digit = 0;  // first token at or after t with a digit
   for (size_t t = 0; t < toks.size(); ++t) {
+    if (identifiers_need_digit_) {
+      // Only n-grams that reach a digit token can pass the shape test: skip starts
+      // more than an n-gram away from the next one.
+      if (next_digit < t) next_digit = t;
+      while (next_digit < toks.size() && !toks[next_digit].has_digit) ++next_digit;
+      if (next_digit >= t + kMaxIdentifierGram) continue;
+    }
     bool digit = false, alpha = false;
     for (size_t g = 1; g <= kMaxIdentifierGram && t + g <= toks.size(); ++g) {
       const Token& last = toks[t + g - 1];
@@ -291,10 +299,15 @@ void TextRecordScanner::FindPairs(size_t line_index, size_t token_index,
     auto try_span = [&](size_t b, size_t e) {
       if (e - b > kMaxCandidateBytes) return;
       const std::string_view span(line.text.data() + b, e - b);
+      previous_norm_.clear();
       for (const FieldType type : idx_.corroborating_types) {
         if (!NormalizeField(type, span, span_norm_) || span_norm_.size() < kMinPairValueBytes) {
           continue;
         }
+        // Types often normalise a span alike (a date-time that does not parse falls
+        // back to the generic form): hash each distinct form once.
+        if (span_norm_ == previous_norm_) continue;
+        previous_norm_ = span_norm_;
         const uint64_t h = idx_.key->HashPair(identifier, span_norm_);
         idx_.pairs->Prefetch(h);
         pair_hashes_.push_back(h);

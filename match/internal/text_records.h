@@ -100,7 +100,7 @@ class TextRecordScanner {
   size_t line_count_ = 0;
   bool line_open_ = false;
   size_t hit_from_ = 0;
-  std::string norm_, span_norm_, identifier_;
+  std::string norm_, span_norm_, previous_norm_, identifier_;
   std::vector<Candidate> candidates_;
   std::unordered_set<uint64_t> single_values_;
   std::vector<uint64_t> pair_hashes_;  // FindPairs' candidates, prefetched
