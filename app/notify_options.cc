@@ -35,6 +35,9 @@ notify::SmtpTls TlsFrom(config::SmtpTls tls) {
 
 notify::Options NotifyOptionsFromConfig(const config::NotifyConfig& config) {
   notify::Options options;
+  options.limits.max_attempts = config.max_attempts;
+  options.limits.base_backoff = config.retry_base_backoff;
+  options.limits.max_backoff = config.retry_max_backoff;
   for (const config::EmailChannel& e : config.email) {
     notify::ChannelOptions channel = CommonFrom(e.common);
     notify::EmailOptions email;

@@ -11,7 +11,8 @@ namespace leakwatch::app {
 // Maps every [[notify.email]], [[notify.webhook]] and [[notify.exec]] entry onto a
 // notify::ChannelOptions, in that order; channel names (unique, checked by the config
 // loader) become the outbox keys. Kind names were validated by the loader; an unknown
-// one is skipped. Pure.
+// one is skipped. [notify] max_attempts, retry_base_backoff and retry_max_backoff
+// become Options::limits. Pure.
 notify::Options NotifyOptionsFromConfig(const config::NotifyConfig& config);
 
 }  // namespace leakwatch::app
