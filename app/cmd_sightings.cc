@@ -17,6 +17,7 @@
 #include <set>
 
 #include "app/commands.h"
+#include "app/coverage.h"
 #include "notify/sighting_json.h"
 #include "notify/text.h"
 #include "store/store.h"
@@ -530,6 +531,8 @@ int RunExport(Context& ctx, const SightingsFlags& flags) {
 
 int RunSummary(Context& ctx, const SightingsFlags& flags) {
   const util::SystemClock clock;
+  Result<config::Config> config = ctx.LoadConfig();
+  if (!config.has_value()) return ctx.Fail(config.error());
   Result<store::SightingFilter> filter =
       BuildFilter(flags, util::ToUnixSeconds(clock.Now()), /*default_limit=*/0);
   if (!filter.has_value()) return ctx.Fail(filter.error());
@@ -554,8 +557,7 @@ int RunSummary(Context& ctx, const SightingsFlags& flags) {
     if (!s.acked_at) ++unacked;
   }
   std::ostream& out = ctx.out();
-  out << fmt::format("Coverage: {} dataset files and {} records seen publicly so far.\n", *files,
-                     *records);
+  out << CoverageLine(*files, *records, config->match.pack) << "\n";
   out << fmt::format("Sightings: {} ({} not yet acknowledged)\n", rows->size(), unacked);
   const auto section = [&out](std::string_view title, const std::map<std::string, int64_t>& m) {
     out << "\n" << title << ":\n";

@@ -1,5 +1,9 @@
 #include "store/coverage.h"
 
+#include <nlohmann/json.hpp>
+#include <set>
+#include <utility>
+
 #include "store/internal/core.h"
 
 namespace leakwatch::store {
@@ -18,6 +22,30 @@ constexpr const char* kGet =
     "WHERE kind = ?1 AND ref = ?2";
 
 }  // namespace
+
+std::vector<CoverageRef> CoverageRefsFromDatasetRefs(std::string_view dataset_refs_json) {
+  std::vector<CoverageRef> refs;
+  const nlohmann::json parsed = nlohmann::json::parse(dataset_refs_json, nullptr,
+                                                      /*allow_exceptions=*/false);
+  if (!parsed.is_array()) return refs;
+  std::set<std::pair<CoverageKind, std::string>> seen;
+  for (const nlohmann::json& item : parsed) {
+    if (!item.is_string()) continue;
+    const std::string& text = item.get_ref<const std::string&>();
+    if (text.size() < 3 || text[1] != ':') continue;
+    CoverageKind kind;
+    if (text[0] == 'f') {
+      kind = CoverageKind::kFile;
+    } else if (text[0] == 'r') {
+      kind = CoverageKind::kRecord;
+    } else {
+      continue;
+    }
+    std::string id = text.substr(2);
+    if (seen.emplace(kind, id).second) refs.push_back(CoverageRef{kind, std::move(id)});
+  }
+  return refs;
+}
 
 Result<int64_t> CoverageRepository::MarkSeen(const std::vector<CoverageRef>& refs,
                                              std::optional<int64_t> sighting_id) {

@@ -38,6 +38,13 @@ struct CoverageEntry {
   int64_t times_seen = 0;
 };
 
+// The coverage refs named by a sighting's dataset_refs (a JSON array of the pack's
+// opaque ids, match::Finding::dataset_refs): "f:<id>" is a dataset file, "r:<id>" a
+// record; the ref is the id without its prefix. Other entries, and text that is not
+// a JSON array, give nothing (never an error: the refs come from a finding). Repeats
+// are dropped. Store::RecordSighting uses this when the request names no refs.
+std::vector<CoverageRef> CoverageRefsFromDatasetRefs(std::string_view dataset_refs_json);
+
 // Thread safety: as the owning Store.
 class CoverageRepository {
  public:

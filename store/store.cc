@@ -206,9 +206,13 @@ Result<RecordSightingResult> Store::RecordSighting(const RecordSightingRequest& 
         if (queued) ++result.notifications_enqueued;
       }
     }
-    if (!request.coverage.empty()) {
+    // Refs the pipeline did not name are read from the sighting's dataset_refs.
+    const std::vector<CoverageRef> coverage =
+        request.coverage.empty() ? CoverageRefsFromDatasetRefs(request.sighting.dataset_refs)
+                                 : request.coverage;
+    if (!coverage.empty()) {
       LW_ASSIGN_OR_RETURN(result.coverage_newly_seen,
-                          core_->coverage.MarkSeen(request.coverage, result.sighting.id));
+                          core_->coverage.MarkSeen(coverage, result.sighting.id));
     }
     return Status::Ok();
   });

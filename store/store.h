@@ -69,7 +69,8 @@ struct RecordSightingRequest {
   // the sighting is new: seeing the same object at the same URL again notifies nobody.
   std::vector<NotificationRequest> notifications;
   // Dataset files / records this sighting shows (for coverage). Marked even when the
-  // sighting is not new (last_seen moves).
+  // sighting is not new (last_seen moves). Empty: derived from sighting.dataset_refs
+  // (CoverageRefsFromDatasetRefs).
   std::vector<CoverageRef> coverage;
 };
 
