@@ -51,25 +51,6 @@ char32_t DecodeUtf8(std::string_view s, size_t& i) {
   return b0;
 }
 
-void AppendUtf8(char32_t cp, std::string& out) {
-  if (cp == 0) return;  // normalised forms never hold NUL
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // Simple case folding for the scripts dataset names are written in. Returns the
 // folded code point; U+00DF (sharp s) is handled by the caller (it folds to "ss").
 char32_t FoldCase(char32_t cp) {
@@ -105,28 +86,99 @@ bool IsSeparatorInName(char32_t cp) {
          cp == 0x2010 || cp == 0x2011 || cp == 0x2013 || cp == 0x2014 || cp == 0xB7;
 }
 
+// What FoldText does with an ASCII byte: drop it, turn it into a (pending) space, or
+// keep it (case folded): the byte to keep. Built from the same predicates as the
+// general path, so both agree by construction.
+// Kept bytes are ASCII (below 0x80) and never NUL, so 0 and 0x80 are free as markers.
+constexpr char kFoldDrop = 0;
+constexpr char kFoldSpace = static_cast<char>(0x80);
+
+struct AsciiFoldTable {
+  std::array<std::array<char, 128>, 2> action{};  // [name_rules][byte]
+  AsciiFoldTable() {
+    for (int rules = 0; rules < 2; ++rules) {
+      for (char32_t cp = 0; cp < 128; ++cp) {
+        char a = static_cast<char>(FoldCase(cp));
+        if (cp == 0 || (rules != 0 && IsDroppedInName(cp))) {
+          a = kFoldDrop;
+        } else if (IsSpace(cp) || (rules != 0 && IsSeparatorInName(cp))) {
+          a = kFoldSpace;
+        }
+        action[static_cast<size_t>(rules)][cp] = a;
+      }
+    }
+  }
+};
+
+// Appends the UTF-8 form of `cp` (not NUL) at `w`; returns the new end.
+char* PutUtf8(char32_t cp, char* w) {
+  if (cp < 0x80) {
+    *w++ = static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    *w++ = static_cast<char>(0xC0 | (cp >> 6));
+    *w++ = static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    *w++ = static_cast<char>(0xE0 | (cp >> 12));
+    *w++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *w++ = static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    *w++ = static_cast<char>(0xF0 | (cp >> 18));
+    *w++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    *w++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *w++ = static_cast<char>(0x80 | (cp & 0x3F));
+  }
+  return w;
+}
+
 // Folds case and collapses whitespace; when `name_rules`, applies the name punctuation
-// rules too.
+// rules too. Hot on candidate spans of scanned text: ASCII bytes go through a table,
+// and the output is written into a buffer sized for the worst case (an invalid byte
+// read as Latin-1 becomes 2 bytes; no code point grows by more) instead of per-byte
+// appends.
 bool FoldText(std::string_view value, bool name_rules, std::string& out) {
+  static const AsciiFoldTable kTable;
+  const auto& ascii = kTable.action[name_rules ? 1 : 0];
+  const size_t start = out.size();
+  out.resize(start + 2 * value.size());
+  char* const begin = out.data() + start;
+  char* w = begin;
   bool pending_space = false;
   for (size_t i = 0; i < value.size();) {
-    char32_t cp = DecodeUtf8(value, i);
-    if (cp == 0) continue;
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (c < 0x80) {
+      ++i;
+      const char a = ascii[c];
+      if (a == kFoldDrop) continue;
+      if (a == kFoldSpace) {
+        pending_space = w != out.data();
+        continue;
+      }
+      if (pending_space) {
+        *w++ = ' ';
+        pending_space = false;
+      }
+      *w++ = a;
+      continue;
+    }
+    const char32_t cp = DecodeUtf8(value, i);
+    if (cp == 0) continue;  // an overlong encoding of NUL
     if (name_rules && IsDroppedInName(cp)) continue;
     if (IsSpace(cp) || (name_rules && IsSeparatorInName(cp))) {
-      pending_space = !out.empty();
+      pending_space = w != out.data();
       continue;
     }
     if (pending_space) {
-      out.push_back(' ');
+      *w++ = ' ';
       pending_space = false;
     }
     if (cp == 0xDF || cp == 0x1E9E) {
-      out += "ss";
+      *w++ = 's';
+      *w++ = 's';
       continue;
     }
-    AppendUtf8(FoldCase(cp), out);
+    w = PutUtf8(FoldCase(cp), w);
   }
+  out.resize(static_cast<size_t>(w - out.data()));
   return !out.empty();
 }
 

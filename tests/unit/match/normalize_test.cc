@@ -68,5 +68,27 @@ TEST_CASE("column types are inferred from names or given explicitly", "[unit]") 
   CHECK_FALSE(ParseColumnSpecs("plate:colour").has_value());
 }
 
+TEST_CASE("folding: invalid bytes, overlong NULs and control bytes", "[unit]") {
+  // An overlong encoding of NUL vanishes like NUL itself.
+  CHECK(NormalizeField(FieldType::kGeneric, std::string("a\xE0\x80\x80"
+                                                        "b\0c",
+                                                        8)) == "abc");
+  // Invalid bytes read as Latin-1: each grows to two bytes (the worst case).
+  const std::string invalid(1000, '\xC0');
+  std::string expected;
+  for (int i = 0; i < 1000; ++i) expected += "\xC3\xA0";  // U+00C0 folded to U+00E0
+  CHECK(NormalizeField(FieldType::kGeneric, invalid) == expected);
+  CHECK(NormalizeField(FieldType::kName, " \x80 \xDF") == "\xC2\x80 ss");
+  // Spaces only at the front are dropped; runs collapse; name punctuation applies.
+  CHECK(NormalizeField(FieldType::kGeneric, "\t  A\x0B\x0B b\r") == "a b");
+  CHECK(NormalizeField(FieldType::kName, "..O'Brien--Smith;\x7F") == "obrien smith");
+  CHECK(NormalizeField(FieldType::kGeneric, "O'Brien-\x01X") == "o'brien-\x01x");
+  CHECK(NormalizeField(FieldType::kName,
+                       "\xC5\xBB\xC3\xB3\xC5\x82"
+                       "w \xD0\x98\xD0\xB2\xD0\xB0\xD0\xBD") ==
+        "\xC5\xBC\xC3\xB3\xC5\x82"
+        "w \xD0\xB8\xD0\xB2\xD0\xB0\xD0\xBD");
+}
+
 }  // namespace
 }  // namespace leakwatch::match
