@@ -1,65 +1,29 @@
 // `leakwatch demo` end to end: the real binary, a real world on loopback, the real
 // SQLite database it leaves behind.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <map>
 #include <set>
 
 #include "store/store.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 #include "util/clock.h"
-
-extern char** environ;
 
 namespace leakwatch {
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
+using testing::ProcessResult;
 
-// Runs the leakwatch binary with `args`, capturing its output through a pipe.
-RunResult RunLeakwatch(const std::vector<std::string>& args) {
-  std::vector<std::string> argv_storage = {LW_LEAKWATCH_BIN};
-  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_storage) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  int pipe_fds[2];
-  REQUIRE(pipe(pipe_fds) == 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
-  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(pipe_fds[1]);
-  REQUIRE(rc == 0);
-  RunResult result;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = read(pipe_fds[0], buffer, sizeof buffer);
-    if (n <= 0) break;
-    result.output.append(buffer, static_cast<size_t>(n));
-  }
-  close(pipe_fds[0]);
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
+ProcessResult RunLeakwatch(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {LW_LEAKWATCH_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::RunProcess(argv);
 }
 
 TEST_CASE("leakwatch demo finds every seeded leak and nothing else", "[e2e]") {
   testing::TempDir dir;
-  const RunResult run = RunLeakwatch({"demo", "--dir", dir.path().string(), "--seed", "5",
-                                      "--min-latency-ms", "2", "--max-latency-ms", "25"});
+  const ProcessResult run = RunLeakwatch({"demo", "--dir", dir.path().string(), "--seed", "5",
+                                          "--min-latency-ms", "2", "--max-latency-ms", "25"});
   INFO(run.output);
   CHECK(run.exit_code == 0);
   CHECK(run.output.find("verdict: PASS - 6/6 seeded leaks found, 0 innocuous pages flagged, "
@@ -105,7 +69,7 @@ TEST_CASE("leakwatch demo finds every seeded leak and nothing else", "[e2e]") {
 }
 
 TEST_CASE("leakwatch demo rejects bad flags with a usage error", "[e2e]") {
-  const RunResult run = RunLeakwatch({"demo", "--min-latency-ms", "-5"});
+  const ProcessResult run = RunLeakwatch({"demo", "--min-latency-ms", "-5"});
   CHECK(run.exit_code == 2);
 }
 

@@ -1,0 +1,391 @@
+// `leakwatch crawl`, `sightings` and `notify status` end to end: the real binary,
+// configured by the test like a user would, crawling the demo world (onion sites
+// behind the SOCKS5 gateway, started in this process) and mailing its digests to a
+// real SMTP server (python3-aiosmtpd, tests/support/smtp_server.h).
+//
+//   - SIGKILL at a seeded random point of a run, then a rerun: the same sightings as
+//     an uninterrupted run on a fresh database, each notified exactly once;
+//   - SMTP down during run 1: pending and visible in `notify status`; run 2 delivers
+//     the digest once; run 3 sends nothing;
+//   - the gateway's log: every CONNECT by .onion host name with the source's own SOCKS
+//     credentials, and no destination outside the world.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <tuple>
+
+#include "demo/dataset.h"
+#include "demo/world.h"
+#include "tests/support/process.h"
+#include "tests/support/smtp_server.h"
+#include "tests/support/temp_dir.h"
+
+namespace leakwatch {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+using testing::ChildProcess;
+using testing::ProcessResult;
+using testing::SmtpServer;
+using testing::StoredMail;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr uint64_t kWorldSeed = 11;
+constexpr char kChannel[] = "soc-mail";
+
+std::string TomlString(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// What identifies a sighting across databases (ids differ).
+using SightingKey = std::tuple<std::string, std::string, std::string, std::string>;
+
+struct SightingRow {
+  int64_t id = 0;
+  SightingKey key;  // url, member_path, kind, sha256
+};
+
+// The demo dataset, its pack (built by `leakwatch fingerprint`), and the demo world
+// with small latencies; configs for any number of independent databases.
+class E2eWorld {
+ public:
+  explicit E2eWorld(double unavailable_rate) {
+    demo::DatasetOptions dataset_options;
+    dataset_options.seed = kWorldSeed;
+    auto dataset = demo::GenerateDataset(dir_ / "dataset", dataset_options);
+    REQUIRE(dataset.has_value());
+    const ProcessResult keygen = Run({"fingerprint", "keygen", Path("dataset.key")});
+    INFO(keygen.output);
+    REQUIRE(keygen.exit_code == 0);
+    const ProcessResult build = Run(
+        {"fingerprint", "build", "--dataset", Path("dataset"), "--out", Path("dataset.lwfp"),
+         "--key-file", Path("dataset.key"), "--records", Path("dataset/records.csv"),
+         "--identifier", demo::kIdentifierColumns, "--corroborating", demo::kCorroboratingColumns});
+    INFO(build.output);
+    REQUIRE(build.exit_code == 0);
+
+    demo::WorldOptions options;
+    options.seed = kWorldSeed;
+    options.min_latency = milliseconds(0);
+    options.max_latency = milliseconds(20);
+    options.unavailable_rate = unavailable_rate;
+    auto world = demo::World::Start(*dataset, options);
+    REQUIRE(world.has_value());
+    world_ = std::move(world).value();
+    for (const demo::WorldSource& s : world_->Sources()) {
+      if (s.cookie_name.empty()) continue;
+      dir_.Write(s.name + ".cookies", "# Netscape HTTP Cookie File\n" + s.onion +
+                                          "\tFALSE\t/\tFALSE\t0\t" + s.cookie_name + "\t" +
+                                          s.cookie_value + "\n");
+    }
+  }
+
+  const demo::World& world() const { return *world_; }
+  const testing::TempDir& dir() const { return dir_; }
+
+  // A config whose database and evidence live in `name`/, mailing `recipient` through
+  // `smtp_url`.
+  fs::path WriteConfig(const std::string& name, const std::string& smtp_url,
+                       const std::string& recipient) const {
+    std::ostringstream toml;
+    toml << "[store]\ndb = " << TomlString(Path(name + "/leakwatch.db"))
+         << "\nevidence_dir = " << TomlString(Path(name + "/evidence")) << "\n\n"
+         << "[tor]\nsocks_proxy = " << TomlString(world_->ProxyUrl()) << "\nnewnym = false\n\n"
+         << "[crawl]\nconcurrency = 64\nper_host = 16\nmin_delay = \"0s\"\n"
+         << "max_duration = \"100s\"\nconnect_timeout = \"10s\"\ntotal_timeout = \"30s\"\n"
+         << "retry_base_backoff = \"1s\"\nretry_max_backoff = \"10s\"\nworkers = 2\n\n"
+         << "[match]\npack = " << TomlString(Path("dataset.lwfp"))
+         << "\nkey_file = " << TomlString(Path("dataset.key")) << "\n\n"
+         << "[match.watch]\nterms = [\"Northreach Border Agency\", \"Perimetrix\"]\n\n";
+    for (const demo::WorldSource& s : world_->Sources()) {
+      toml << "[[sources]]\nname = " << TomlString(s.name)
+           << "\nprofile = " << TomlString(s.profile) << "\nurls = ["
+           << TomlString(s.start_urls.at(0)) << "]\n";
+      if (!s.cookie_name.empty()) {
+        toml << "cookies_file = " << TomlString(Path(s.name + ".cookies")) << "\n";
+      }
+      toml << "\n";
+    }
+    toml << "[notify]\nretry_base_backoff = \"1s\"\n\n"
+         << "[[notify.email]]\nname = " << TomlString(kChannel)
+         << "\nsmtp_url = " << TomlString(smtp_url)
+         << "\ntls = \"none\"\ntimeout = \"10s\"\nfrom = \"leakwatch@e2e.invalid\"\nto = ["
+         << TomlString(recipient) << "]\n";
+    fs::create_directories(dir_ / name);
+    return dir_.Write(name + ".toml", toml.str());
+  }
+
+  // argv for the leakwatch binary; `config` empty = no --config.
+  std::vector<std::string> Argv(const fs::path& config, std::vector<std::string> args) const {
+    std::vector<std::string> argv = {LW_LEAKWATCH_BIN};
+    if (!config.empty()) argv.insert(argv.end(), {"--config", config.string()});
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+  ProcessResult Run(std::vector<std::string> args, const fs::path& config = {}) const {
+    return testing::RunProcess(Argv(config, std::move(args)), Env());
+  }
+  std::unique_ptr<ChildProcess> Start(std::vector<std::string> args, const fs::path& config,
+                                      const fs::path& output) const {
+    return std::make_unique<ChildProcess>(Argv(config, std::move(args)), output, Env());
+  }
+
+  // `leakwatch sightings --format jsonl`, every sighting.
+  std::vector<SightingRow> Sightings(const fs::path& config) const {
+    const ProcessResult run = Run({"sightings", "--format", "jsonl", "--limit", "0"}, config);
+    INFO(run.output);
+    REQUIRE(run.exit_code == 0);
+    std::vector<SightingRow> rows;
+    std::istringstream lines(run.output);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.empty()) continue;
+      const nlohmann::json j = nlohmann::json::parse(line);
+      rows.push_back({j.at("id").get<int64_t>(),
+                      {j.at("url").get<std::string>(), j.at("member_path").get<std::string>(),
+                       j.at("kind").get<std::string>(), j.at("sha256").get<std::string>()}});
+    }
+    return rows;
+  }
+
+ private:
+  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+  // The user's own config and profiles stay out of the test.
+  testing::EnvOverrides Env() const {
+    return {"HOME=" + Path("home"), "XDG_CONFIG_HOME=" + Path("xdg-config"),
+            "XDG_DATA_HOME=" + Path("xdg-data"), "NO_COLOR=1"};
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<demo::World> world_;
+};
+
+std::set<SightingKey> Keys(const std::vector<SightingRow>& rows) {
+  std::set<SightingKey> keys;
+  for (const SightingRow& r : rows) CHECK(keys.insert(r.key).second);  // no duplicates
+  return keys;
+}
+
+struct ChannelStatus {
+  int64_t pending = -1;
+  int64_t sent = -1;
+  int64_t failed = -1;
+};
+
+// The channel's row of `leakwatch notify status`: "NAME TRANSPORT PENDING SENT FAILED".
+ChannelStatus StatusRow(const std::string& output) {
+  std::istringstream lines(output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string name;
+    std::string transport;
+    ChannelStatus status;
+    if (fields >> name >> transport >> status.pending >> status.sent >> status.failed &&
+        name == kChannel) {
+      return status;
+    }
+  }
+  FAIL("no row for " << kChannel << " in:\n" << output);
+  return {};
+}
+
+// Sighting ids listed in a digest's text part ("#12  records  score ...").
+std::vector<int64_t> DigestIds(const StoredMail& mail) {
+  std::vector<int64_t> ids;
+  std::istringstream lines(mail.PlainText());
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.size() < 2 || line[0] != '#') continue;
+    int64_t id = 0;
+    std::istringstream(line.substr(1)) >> id;
+    if (id > 0) ids.push_back(id);
+  }
+  return ids;
+}
+
+// Every sighting was in exactly one digest mailed to `recipient`, and the digests hold
+// nothing else.
+void CheckEachSightingMailedOnce(const SmtpServer& smtp, const std::string& recipient,
+                                 const std::vector<SightingRow>& sightings) {
+  const std::vector<StoredMail> mails = smtp.MessagesTo(recipient);
+  REQUIRE(!mails.empty());
+  std::map<int64_t, int> mailed;
+  int64_t counted = 0;
+  for (const StoredMail& mail : mails) {
+    for (int64_t id : DigestIds(mail)) ++mailed[id];
+    counted += std::stoll(mail.Header("X-Leakwatch-Count"));
+  }
+  CHECK(counted == static_cast<int64_t>(sightings.size()));
+  CHECK(mailed.size() == sightings.size());
+  for (const SightingRow& s : sightings) {
+    INFO("sighting " << s.id << " " << std::get<0>(s.key) << " " << std::get<2>(s.key));
+    CHECK(mailed[s.id] == 1);
+  }
+}
+
+TEST_CASE("a crawl killed at random points then rerun ends as an uninterrupted one", "[e2e]") {
+  E2eWorld w(/*unavailable_rate=*/0.0);  // every run the same amount of work
+  SmtpServer smtp(w.dir() / "mail" / "maildir");
+
+  const fs::path reference_config = w.WriteConfig("reference", smtp.Url(), "ref@e2e.invalid");
+  const auto started = SteadyClock::now();
+  const ProcessResult reference_run = w.Run({"crawl"}, reference_config);
+  const auto reference_duration = SteadyClock::now() - started;
+  INFO(reference_run.output);
+  REQUIRE(reference_run.exit_code == 0);
+  const std::vector<SightingRow> reference = w.Sightings(reference_config);
+  const std::set<SightingKey> reference_keys = Keys(reference);
+  REQUIRE(reference.size() >= w.world().Leaks().size());
+  CheckEachSightingMailedOnce(smtp, "ref@e2e.invalid", reference);
+
+  int killed_runs = 0;
+  for (const uint32_t seed : {1u, 2u, 3u, 4u, 5u}) {
+    std::mt19937 rng(seed);
+    const double fraction = std::uniform_real_distribution<double>(0.05, 0.85)(rng);
+    const auto kill_after = std::chrono::duration_cast<milliseconds>(reference_duration * fraction);
+    const std::string name = "killed-" + std::to_string(seed);
+    const std::string recipient = name + "@e2e.invalid";
+    INFO("seed " << seed << ": SIGKILL after " << kill_after.count() << " ms of a "
+                 << std::chrono::duration_cast<milliseconds>(reference_duration).count()
+                 << " ms run");
+    const fs::path config = w.WriteConfig(name, smtp.Url(), recipient);
+    {
+      auto crawl = w.Start({"crawl"}, config, w.dir() / (name + ".log"));
+      if (crawl->WaitFor(kill_after)) {
+        WARN("seed " << seed << ": the run ended before the kill");
+      } else {
+        crawl->Kill(SIGKILL);
+        CHECK(crawl->Wait() == 128 + SIGKILL);
+        ++killed_runs;
+      }
+    }
+    const ProcessResult rerun = w.Run({"crawl"}, config);
+    INFO(rerun.output);
+    REQUIRE(rerun.exit_code == 0);
+
+    const std::vector<SightingRow> sightings = w.Sightings(config);
+    CHECK(Keys(sightings) == reference_keys);
+    CheckEachSightingMailedOnce(smtp, recipient, sightings);
+    const ProcessResult status = w.Run({"notify", "status"}, config);
+    INFO(status.output);
+    CHECK(status.exit_code == 0);
+    const ChannelStatus row = StatusRow(status.output);
+    // Rows still pending here would mean the kill hit the delivery itself: ClaimDue
+    // leased them (store kDefaultOutboxLeaseSeconds, 300 s), so the rerun skipped them.
+    CHECK(row.pending == 0);
+    CHECK(row.sent == static_cast<int64_t>(sightings.size()));
+    CHECK(row.failed == 0);
+  }
+  CHECK(killed_runs >= 3);  // a run may end early now and then: the machine is shared
+}
+
+TEST_CASE("SMTP down during run 1: pending, then delivered once by run 2, nothing in run 3",
+          "[e2e]") {
+  E2eWorld w(/*unavailable_rate=*/0.04);
+  const uint16_t smtp_port = testing::FreeLoopbackPort();  // nothing listens yet
+  const std::string recipient = "soc@e2e.invalid";
+  const fs::path config =
+      w.WriteConfig("db", "smtp://127.0.0.1:" + std::to_string(smtp_port), recipient);
+
+  const ProcessResult run1 = w.Run({"crawl"}, config);
+  INFO(run1.output);
+  CHECK(run1.exit_code == 0);  // a failed delivery does not fail the crawl
+  CHECK(run1.output.find("notify: ") != std::string::npos);
+  CHECK(run1.output.find("failed") != std::string::npos);
+  const std::vector<SightingRow> sightings = w.Sightings(config);
+  REQUIRE(sightings.size() >= w.world().Leaks().size());
+
+  const ProcessResult status1 = w.Run({"notify", "status"}, config);
+  INFO(status1.output);
+  CHECK(status1.exit_code == 0);  // exit 1 only once alerts are given up
+  const ChannelStatus row1 = StatusRow(status1.output);
+  CHECK(row1.pending == static_cast<int64_t>(sightings.size()));
+  CHECK(row1.sent == 0);
+  CHECK(row1.failed == 0);
+  CHECK(status1.output.find("Recent delivery failures") != std::string::npos);
+  CHECK(status1.output.find("1 attempt(s), next attempt") != std::string::npos);
+
+  SmtpServer smtp(w.dir() / "mail" / "maildir", smtp_port);
+  // The failed rows are retried after the back-off (retry_base_backoff = 1s, stored in
+  // whole seconds); a cron-run crawl comes minutes later, this one as soon as they are due.
+  std::this_thread::sleep_for(milliseconds(2100));
+  const ProcessResult run2 = w.Run({"crawl"}, config);
+  INFO(run2.output);
+  CHECK(run2.exit_code == 0);
+  CHECK(run2.output.find("notify: " + std::to_string(sightings.size()) + " delivered, 0 failed") !=
+        std::string::npos);
+  const std::vector<SightingRow> after_run2 = w.Sightings(config);
+  CHECK(Keys(after_run2) == Keys(sightings));
+  CHECK(smtp.MessagesTo(recipient).size() == 1);  // one digest (< 200 sightings)
+  CheckEachSightingMailedOnce(smtp, recipient, after_run2);
+  const ProcessResult status2 = w.Run({"notify", "status"}, config);
+  INFO(status2.output);
+  CHECK(status2.exit_code == 0);
+  const ChannelStatus row2 = StatusRow(status2.output);
+  CHECK(row2.pending == 0);
+  CHECK(row2.sent == static_cast<int64_t>(sightings.size()));
+  CHECK(row2.failed == 0);
+
+  const ProcessResult run3 = w.Run({"crawl"}, config);
+  INFO(run3.output);
+  CHECK(run3.exit_code == 0);
+  CHECK(run3.output.find("notify: 0 delivered, 0 failed") != std::string::npos);
+  CHECK(smtp.Messages().size() == 1);
+  CHECK(Keys(w.Sightings(config)) == Keys(sightings));
+}
+
+TEST_CASE("every CONNECT used the source's own SOCKS credentials and an onion name", "[e2e]") {
+  E2eWorld w(/*unavailable_rate=*/0.04);
+  SmtpServer smtp(w.dir() / "mail" / "maildir");
+  const fs::path config = w.WriteConfig("db", smtp.Url(), "soc@e2e.invalid");
+  const ProcessResult run = w.Run({"crawl"}, config);
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  REQUIRE(w.world().TotalRequests() > 0);
+
+  std::map<std::string, std::string> source_of_onion;
+  for (const demo::WorldSource& s : w.world().Sources()) source_of_onion[s.onion] = s.name;
+  std::map<std::string, std::set<std::string>> users_of_source;
+  std::set<std::string> sources_seen;
+  const std::vector<demo::SocksConnect> log = w.world().GatewayLog();
+  REQUIRE(!log.empty());
+  for (const demo::SocksConnect& c : log) {
+    INFO("CONNECT " << c.host << ":" << c.port << " user '" << c.username << "'");
+    CHECK(c.address_type == 0x03);  // a host name, resolved by the proxy (socks5h)
+    const auto source = source_of_onion.find(c.host);
+    CHECK(source != source_of_onion.end());  // nothing outside the world's onions
+    CHECK(!c.username.empty());              // per-source SOCKS auth, every time
+    CHECK(!c.password.empty());
+    if (source == source_of_onion.end()) continue;
+    users_of_source[source->second].insert(c.username);
+    sources_seen.insert(source->second);
+  }
+  CHECK(sources_seen.size() == source_of_onion.size());  // the offline mirror was tried too
+  std::map<std::string, std::string> source_of_user;
+  for (const auto& [source, users] : users_of_source) {
+    INFO("source " << source);
+    CHECK(users.size() == 1);  // one identity per source ...
+    for (const std::string& user : users) {
+      // ... never shared with another source (stream isolation)
+      CHECK(source_of_user.emplace(user, source).second);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace leakwatch
