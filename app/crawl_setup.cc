@@ -117,6 +117,16 @@ Result<CrawlSetup> PrepareCrawl(const config::Config& config, const std::filesys
   for (const config::SourceConfig& s : config.sources) {
     if (s.enabled) o.sources.push_back(SourceFromConfig(s));
   }
+  // Evidence of sightings goes to [store] evidence_dir (default under the data
+  // directory); unmatched content only with [retention] keep_unmatched.
+  o.evidence_dir = config.store.evidence_dir;
+  // `--db` elsewhere with evidence_dir left at its default: keep the evidence beside
+  // that database, not in the default data directory of another installation.
+  if (db_path != config.store.db && db_path.has_parent_path() &&
+      config.store.evidence_dir == config::DefaultConfig(env).store.evidence_dir) {
+    o.evidence_dir = db_path.parent_path() / "evidence";
+  }
+  o.keep_unmatched = config.retention.keep_unmatched;
   o.max_duration = config.crawl.max_duration;
   o.max_pages = config.crawl.max_pages;
   o.backoff.base =

@@ -28,7 +28,10 @@ struct CrawlSetup {
   notify::Options notify;
 };
 
-// Builds everything a crawl needs from `config`. Loads the pack (with its key file,
+// Builds everything a crawl needs from `config`. WARC evidence goes to [store]
+// evidence_dir; when that is left at its default and `db_path` is not the configured
+// database (`--db`), to "evidence/" beside `db_path`. [retention] keep_unmatched is
+// passed on as CrawlOptions::keep_unmatched. Loads the pack (with its key file,
 // permission-checked) and the user's site profiles. Errors: InvalidArgument for
 // configuration problems (a bad profile, a source naming an unknown profile),
 // the pack loader's errors otherwise.
