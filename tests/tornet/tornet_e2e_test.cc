@@ -4,7 +4,11 @@
 // real v3 onion services. The real `leakwatch` binary crawls them through the client's
 // SocksPort, must find the sites' seeded leaks and record the real .onion addresses;
 // `leakwatch doctor` must report Tor bootstrapped through the client's control port
-// (cookie authentication).
+// (cookie authentication). Two more sources name onions Tor cannot reach, so Tor's
+// onion-service errors must come back named. A second case runs a real Tor that can
+// reach no network (`scripts/tornet start --offline`): crawl must stop early with the
+// Tor-down exit code without blaming the source, and doctor must say Tor is not
+// bootstrapped.
 //
 // Exits with 77 (CTest: skipped) when Debian's `tor` is not installed; scripts/test
 // installs it first, so in CI this test really runs. Takes 40-90 s, mostly Tor's
@@ -41,6 +45,11 @@ namespace fs = std::filesystem;
 constexpr char kTornetScript[] = LW_SOURCE_DIR "/scripts/tornet";
 constexpr int kReadinessTimeoutSeconds = 180;
 constexpr uint64_t kSeed = 11;
+
+// A valid v3 onion address (a real ed25519 key, made by tor in a throwaway network)
+// that no private network publishes: Tor's answer is "descriptor not found".
+constexpr char kUnpublishedOnion[] =
+    "mpceugphbfeloqjp576otijw6ogemijgbvj7q366vokuwlgzwe6f2dqd.onion";
 
 bool TorInstalled() {
   for (const char* dir : {"/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"}) {
@@ -119,6 +128,28 @@ class PrivateTorNetwork {
   // Starts the network with one onion service per web port and waits until each
   // onion answers HTTP through the client. Fills the addresses below.
   void Start(const std::vector<uint16_t>& web_ports) {
+    std::vector<std::string> args;
+    for (uint16_t port : web_ports) {
+      args.push_back("--web-port");
+      args.push_back(std::to_string(port));
+    }
+    Launch(args);
+    REQUIRE(onions.size() == web_ports.size());
+  }
+
+  // Starts only a client that can reach no network: Tor is up but never bootstraps.
+  void StartOffline() {
+    Launch({"--offline"});
+    REQUIRE(onions.empty());
+  }
+
+  std::string socks;    // "127.0.0.1:PORT"
+  std::string control;  // "127.0.0.1:PORT"
+  std::string cookie;   // the client's control_auth_cookie
+  std::vector<std::string> onions;
+
+ private:
+  void Launch(const std::vector<std::string>& extra_args) {
     std::vector<std::string> args = {kTornetScript,
                                      "start",
                                      dir_.string(),
@@ -126,17 +157,17 @@ class PrivateTorNetwork {
                                      std::to_string(getpid()),
                                      "--timeout",
                                      std::to_string(kReadinessTimeoutSeconds)};
-    for (uint16_t port : web_ports) {
-      args.push_back("--web-port");
-      args.push_back(std::to_string(port));
-    }
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
     const RunResult start = Run(args, EnvironmentWith({}));
     INFO(start.output);
     REQUIRE(start.exit_code == 0);
-    std::istringstream lines(start.output);
+    // DIR/env: one key=value per line (the same lines start prints).
+    auto env = util::ReadFileCapped(dir_ / "env", 64 * 1024);
+    REQUIRE(env.has_value());
+    std::istringstream lines(*env);
     for (std::string line; std::getline(lines, line);) {
       const size_t eq = line.find('=');
-      if (eq == std::string::npos || line.rfind("tornet:", 0) == 0) continue;
+      if (eq == std::string::npos) continue;
       const std::string key = line.substr(0, eq);
       const std::string value = line.substr(eq + 1);
       if (key == "socks") socks = value;
@@ -147,15 +178,8 @@ class PrivateTorNetwork {
     REQUIRE(!socks.empty());
     REQUIRE(!control.empty());
     REQUIRE(fs::exists(cookie));
-    REQUIRE(onions.size() == web_ports.size());
   }
 
-  std::string socks;    // "127.0.0.1:PORT"
-  std::string control;  // "127.0.0.1:PORT"
-  std::string cookie;   // the client's control_auth_cookie
-  std::vector<std::string> onions;
-
- private:
   fs::path dir_;
 };
 
@@ -177,23 +201,37 @@ std::string OnRealOnion(const std::string& url, const std::string& demo_onion,
              : url.substr(0, at) + real_onion + url.substr(at + demo_onion.size());
 }
 
+// Ends the whole test program with CTest's SKIP_RETURN_CODE when tor is missing.
+void SkipUnlessTorInstalled() {
+  if (TorInstalled()) return;
+  std::cout << "SKIPPED: Debian's `tor` (with tor-gencert) is not installed; "
+               "scripts/install-deps installs it\n"
+            << std::flush;
+  std::_Exit(77);
+}
+
+// Runs the built leakwatch with HOME and XDG dirs inside `dir`, so the user's own
+// config and profiles stay out of the test.
+RunResult Leakwatch(const testing::TempDir& dir, std::vector<std::string> args) {
+  args.insert(args.begin(), LW_LEAKWATCH_BIN);
+  return Run(std::move(args), EnvironmentWith({{"HOME", dir.path().string()},
+                                               {"XDG_CONFIG_HOME", (dir / "xdg-config").string()},
+                                               {"XDG_DATA_HOME", (dir / "xdg-data").string()}}));
+}
+
+// The [tor] section for the client of `tor`: SOCKS, control port, cookie.
+std::string TorSection(const PrivateTorNetwork& tor, bool newnym) {
+  return "[tor]\nsocks_proxy = " + TomlString("socks5h://" + tor.socks) +
+         "\ncontrol_port = " + TomlString(tor.control) +
+         "\ncontrol_cookie_file = " + TomlString(tor.cookie) +
+         "\nnewnym = " + (newnym ? "true" : "false") + "\n\n";
+}
+
 TEST_CASE("leakwatch crawls demo sites published as real onion services through real Tor",
           "[tornet]") {
-  if (!TorInstalled()) {
-    std::cout << "SKIPPED: Debian's `tor` (with tor-gencert) is not installed; "
-                 "scripts/install-deps installs it\n"
-              << std::flush;
-    std::_Exit(77);  // CTest SKIP_RETURN_CODE
-  }
+  SkipUnlessTorInstalled();
   testing::TempDir dir;
-  const std::vector<std::string> leakwatch_env =
-      EnvironmentWith({{"HOME", dir.path().string()},
-                       {"XDG_CONFIG_HOME", (dir / "xdg-config").string()},
-                       {"XDG_DATA_HOME", (dir / "xdg-data").string()}});
-  auto leakwatch = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), LW_LEAKWATCH_BIN);
-    return Run(std::move(args), leakwatch_env);
-  };
+  auto leakwatch = [&](std::vector<std::string> args) { return Leakwatch(dir, std::move(args)); };
 
   // The dataset and its pack, made by the real CLI.
   demo::DatasetOptions dataset_options;
@@ -247,11 +285,8 @@ TEST_CASE("leakwatch crawls demo sites published as real onion services through 
   // onions. The forum's login cookie is set for the real onion's name.
   std::string toml =
       "[store]\ndb = " + TomlString((dir / "leakwatch.db").string()) +
-      "\nevidence_dir = " + TomlString((dir / "evidence").string()) +
-      "\n\n[tor]\nsocks_proxy = " + TomlString("socks5h://" + tor.socks) +
-      "\ncontrol_port = " + TomlString(tor.control) +
-      "\ncontrol_cookie_file = " + TomlString(tor.cookie) +
-      "\nnewnym = true\n\n"
+      "\nevidence_dir = " + TomlString((dir / "evidence").string()) + "\n\n" +
+      TorSection(tor, /*newnym=*/true) +
       "[crawl]\nconcurrency = 32\nper_host = 8\nmin_delay = \"0s\"\nmax_duration = \"150s\"\n"
       "connect_timeout = \"60s\"\ntotal_timeout = \"90s\"\nretry_base_backoff = \"1s\"\n"
       "retry_max_backoff = \"10s\"\nworkers = 2\n\n"
@@ -273,12 +308,19 @@ TEST_CASE("leakwatch crawls demo sites published as real onion services through 
     }
     toml += "\n";
   }
+  // Two onions Tor cannot reach: a well-formed address that nobody publishes, and the
+  // demo's offline mirror, whose v3-shaped name has no valid checksum.
+  toml += "[[sources]]\nname = \"unpublished\"\nprofile = \"pastebin\"\nurls = [" +
+          TomlString(std::string("http://") + kUnpublishedOnion + "/archive") + "]\n\n";
+  toml += "[[sources]]\nname = \"bad-address\"\nprofile = \"pastebin\"\nurls = [" +
+          TomlString(sources["paste-mirror"].start_urls.at(0)) + "]\n\n";
   const fs::path config = dir / "leakwatch.toml";
   REQUIRE(util::WriteFileAtomic(config, toml).ok());
 
   const RunResult crawl = leakwatch({"--config", config.string(), "crawl"});
   INFO("crawl output:\n" << crawl.output);
   REQUIRE(crawl.exit_code == 0);
+  CHECK(crawl.output.find("NEWNYM failed") == std::string::npos);
 
   // What the crawl recorded: every seeded leak of the two sites, under the real onion.
   util::SystemClock clock;
@@ -319,6 +361,22 @@ TEST_CASE("leakwatch crawls demo sites published as real onion services through 
   }
   CHECK(leaks_checked == 3);  // records paste, announcement, proof images
 
+  // Tor's own onion-service errors (ExtendedErrors) name why the two unreachable onions
+  // failed: in the run's summary, and in the health of the source that will be retried
+  // (a bad address is permanent: recorded for its URL, never retried).
+  CHECK(crawl.output.find("onion_descriptor_not_found 1") != std::string::npos);
+  CHECK(crawl.output.find("onion_bad_address 1") != std::string::npos);
+  auto health = db->sources().List();
+  REQUIRE(health.has_value());
+  std::map<std::string, store::Source> by_name;
+  for (const store::Source& s : *health) by_name[s.name] = s;
+  CHECK(by_name["unpublished"].last_error_class.value_or("") == "onion_descriptor_not_found");
+  CHECK(by_name["unpublished"].consecutive_failures == 1);
+  for (const std::string& name : published) {
+    CHECK(by_name[name].consecutive_failures == 0);
+    CHECK(by_name[name].last_success_at.has_value());
+  }
+
   // The CLI's JSON view shows the same real addresses.
   const RunResult json =
       leakwatch({"--config", config.string(), "sightings", "--format", "json", "--limit", "0"});
@@ -334,6 +392,45 @@ TEST_CASE("leakwatch crawls demo sites published as real onion services through 
   CHECK(doctor.exit_code == 0);
   CHECK(doctor.output.find("socks5h://" + tor.socks + " speaks SOCKS5, Tor bootstrapped 100%") !=
         std::string::npos);
+}
+
+TEST_CASE("a real Tor that cannot reach the network: crawl stops early, doctor says why",
+          "[tornet]") {
+  SkipUnlessTorInstalled();
+  testing::TempDir dir;
+  PrivateTorNetwork tor(dir / "tornet");
+  tor.StartOffline();
+  const std::string toml =
+      "[store]\ndb = " + TomlString((dir / "leakwatch.db").string()) +
+      "\nevidence_dir = " + TomlString((dir / "evidence").string()) + "\n\n" +
+      TorSection(tor, /*newnym=*/true) + "[crawl]\nconnect_timeout = \"10s\"\n\n" +
+      "[[sources]]\nname = \"paste\"\nprofile = \"pastebin\"\nurls = [" +
+      TomlString(std::string("http://") + kUnpublishedOnion + "/archive") + "]\n";
+  const fs::path config = dir / "leakwatch.toml";
+  REQUIRE(util::WriteFileAtomic(config, toml).ok());
+
+  // One clear error and the Tor-down exit code; the source is not blamed.
+  const RunResult crawl = Leakwatch(dir, {"--config", config.string(), "crawl"});
+  INFO("crawl output:\n" << crawl.output);
+  CHECK(crawl.exit_code == 69);  // crawler::kExitTorDown
+  CHECK(crawl.output.find("Tor is not bootstrapped yet") != std::string::npos);
+  util::SystemClock clock;
+  auto db = store::Store::Open(dir / "leakwatch.db", clock);
+  REQUIRE(db.has_value());
+  auto health = db->sources().List();
+  REQUIRE(health.has_value());
+  for (const store::Source& s : *health) {
+    INFO(s.name);
+    CHECK(s.consecutive_failures == 0);
+  }
+
+  // doctor reaches the control port and reports the stalled bootstrap.
+  const RunResult doctor = Leakwatch(dir, {"--config", config.string(), "doctor"});
+  INFO("doctor output:\n" << doctor.output);
+  CHECK(doctor.exit_code == 1);
+  CHECK(doctor.output.find("speaks SOCKS5, Tor bootstrapped ") != std::string::npos);
+  CHECK(doctor.output.find("Tor bootstrapped 100%") == std::string::npos);
+  CHECK(doctor.output.find("wait for Tor to finish bootstrapping") != std::string::npos);
 }
 
 }  // namespace
