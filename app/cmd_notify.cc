@@ -5,20 +5,25 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <vector>
 
 #include "app/commands.h"
 #include "app/notify_options.h"
 #include "notify/notify.h"
+#include "notify/text.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/duration.h"
 
 namespace leakwatch::app {
 namespace {
 
-// How many of the newest sightings `notify status` inspects for recent failures (the
-// store has no failure index; this keeps the command fast on a large database).
-constexpr int64_t kStatusSightingsScanned = 500;
-constexpr size_t kStatusFailuresShown = 10;
+// `notify status` reads at most this many failed messages, prints at most this many
+// groups (one per failed digest) and this many sighting ids per group.
+constexpr int64_t kStatusFailuresRead = 1000;
+constexpr size_t kStatusGroupsShown = 20;
+constexpr size_t kStatusIdsShown = 12;
+constexpr size_t kStatusErrorBytes = 300;
 
 struct NotifyFlags {
   std::string channel;
@@ -72,25 +77,74 @@ int RunNotifyTest(Context& ctx, const NotifyFlags& flags) {
   return list.all_passed() ? kExitOk : kExitFailure;
 }
 
-struct RecentFailure {
-  int64_t sighting_id = 0;
-  store::OutboxMessage message;
+// Failed messages of one channel that share state, attempts, error and retry time:
+// in practice one digest that failed as a whole.
+struct FailureGroup {
+  const store::OutboxMessage* first = nullptr;
+  std::vector<int64_t> sighting_ids;
 };
 
-Result<std::vector<RecentFailure>> RecentFailures(store::Store& db) {
-  store::SightingFilter filter;
-  filter.limit = kStatusSightingsScanned;
-  LW_ASSIGN_OR_RETURN(std::vector<store::Sighting> sightings, db.sightings().Query(filter));
-  std::vector<RecentFailure> failures;
-  for (const store::Sighting& s : sightings) {
-    LW_ASSIGN_OR_RETURN(std::vector<store::OutboxMessage> rows, db.outbox().ListForSighting(s.id));
-    for (store::OutboxMessage& m : rows) {
-      if (m.state == store::OutboxState::kSent || !m.last_error.has_value()) continue;
-      failures.push_back({s.id, std::move(m)});
-      if (failures.size() >= kStatusFailuresShown) return failures;
+std::vector<FailureGroup> GroupFailures(const std::vector<store::OutboxMessage>& messages) {
+  std::vector<FailureGroup> groups;
+  for (const store::OutboxMessage& m : messages) {
+    if (!groups.empty()) {
+      const store::OutboxMessage& g = *groups.back().first;
+      if (g.channel == m.channel && g.state == m.state && g.attempts == m.attempts &&
+          g.last_error == m.last_error && g.next_attempt_at == m.next_attempt_at) {
+        groups.back().sighting_ids.push_back(m.sighting_id);
+        continue;
+      }
     }
+    groups.push_back(FailureGroup{&m, {m.sighting_id}});
   }
-  return failures;
+  return groups;
+}
+
+std::string JoinIds(const std::vector<int64_t>& ids) {
+  std::string text;
+  for (size_t i = 0; i < ids.size() && i < kStatusIdsShown; ++i) {
+    text += (i == 0 ? "" : ", ") + std::to_string(ids[i]);
+  }
+  if (ids.size() > kStatusIdsShown) {
+    text += fmt::format(" (+{} more)", ids.size() - kStatusIdsShown);
+  }
+  return text;
+}
+
+std::string NextRetry(const store::OutboxMessage& m, int64_t now) {
+  if (m.state == store::OutboxState::kFailed) return "given up";
+  const std::string at = util::FormatRfc3339(util::FromUnixSeconds(m.next_attempt_at));
+  if (m.next_attempt_at <= now) return at + " (due now)";
+  return fmt::format("{} (in {})", at,
+                     util::FormatDuration(std::chrono::seconds(m.next_attempt_at - now)));
+}
+
+// The "Failed deliveries" section of `notify status`.
+Status PrintFailures(store::Store& db, int64_t now, std::ostream& out) {
+  LW_ASSIGN_OR_RETURN(int64_t total, db.outbox().CountFailures());
+  if (total == 0) return Status::Ok();
+  LW_ASSIGN_OR_RETURN(std::vector<store::OutboxMessage> messages,
+                      db.outbox().ListFailures(kStatusFailuresRead));
+  const std::vector<FailureGroup> groups = GroupFailures(messages);
+  out << fmt::format("\nFailed deliveries ({} message{}):\n", total, total == 1 ? "" : "s");
+  for (size_t i = 0; i < groups.size() && i < kStatusGroupsShown; ++i) {
+    const store::OutboxMessage& m = *groups[i].first;
+    out << fmt::format(
+        "  {}: sighting{} {}, {} attempt{}, next retry: {}\n", notify::DisplaySafe(m.channel, 64),
+        groups[i].sighting_ids.size() == 1 ? "" : "s", JoinIds(groups[i].sighting_ids), m.attempts,
+        m.attempts == 1 ? "" : "s", NextRetry(m, now));
+    out << "    last error: "
+        << notify::DisplaySafe(m.last_error.value_or("(none recorded)"), kStatusErrorBytes) << "\n";
+  }
+  size_t shown_messages = 0;
+  for (size_t i = 0; i < groups.size() && i < kStatusGroupsShown; ++i) {
+    shown_messages += groups[i].sighting_ids.size();
+  }
+  const int64_t hidden = total - static_cast<int64_t>(shown_messages);
+  if (hidden > 0) {
+    out << fmt::format("  ... and {} more failed message{}\n", hidden, hidden == 1 ? "" : "s");
+  }
+  return Status::Ok();
 }
 
 int RunNotifyStatus(Context& ctx) {
@@ -125,19 +179,8 @@ int RunNotifyStatus(Context& ctx) {
     pending += c.pending;
     failed += c.failed;
   }
-  Result<std::vector<RecentFailure>> failures = RecentFailures(*db);
-  if (!failures.has_value()) return ctx.Fail(failures.error());
-  if (!failures->empty()) {
-    out << "\nRecent delivery failures (newest sightings first):\n";
-    for (const RecentFailure& f : *failures) {
-      const std::string when =
-          f.message.state == store::OutboxState::kFailed
-              ? std::string("given up")
-              : "next attempt " +
-                    util::FormatRfc3339(util::FromUnixSeconds(f.message.next_attempt_at));
-      out << fmt::format("  sighting {} on {}: {} attempt(s), {}: {}\n", f.sighting_id,
-                         f.message.channel, f.message.attempts, when, *f.message.last_error);
-    }
+  if (Status st = PrintFailures(*db, util::ToUnixSeconds(clock.Now()), out); !st.ok()) {
+    return ctx.Fail(st);
   }
   out << fmt::format("\n{} pending, {} given up.\n", pending, failed);
   return failed > 0 ? kExitFailure : kExitOk;
@@ -179,8 +222,8 @@ void RegisterNotify(CLI::App& root, Context& ctx, Action& action) {
 
   CLI::App* status = notify->add_subcommand(
       "status",
-      "Outbox counts per channel and recent delivery failures (exit 1 when some "
-      "alerts were given up)");
+      "Outbox counts per channel and failed deliveries: channel, sightings, attempts, "
+      "last error, next retry (exit 1 when some alerts were given up)");
   status->callback([&ctx, &action] { action = [&ctx] { return RunNotifyStatus(ctx); }; });
 
   CLI::App* deliver = notify->add_subcommand(

@@ -23,6 +23,12 @@ constexpr const char* kListForSighting =
 constexpr const char* kList = "SELECT " LW_OUTBOX_COLUMNS
                               " FROM outbox WHERE (?1 IS NULL OR state = ?1) "
                               "ORDER BY id DESC LIMIT ?2";
+#define LW_OUTBOX_FAILED "(state = 'failed' OR (state = 'pending' AND last_error IS NOT NULL))"
+constexpr const char* kListFailures =
+    "SELECT " LW_OUTBOX_COLUMNS " FROM outbox WHERE " LW_OUTBOX_FAILED
+    " ORDER BY channel, state = 'pending', next_attempt_at, id LIMIT ?1";
+constexpr const char* kCountFailures = "SELECT count(*) FROM outbox WHERE " LW_OUTBOX_FAILED;
+#undef LW_OUTBOX_FAILED
 #undef LW_OUTBOX_COLUMNS
 constexpr const char* kLease = "UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1";
 constexpr const char* kMarkSent =
@@ -180,6 +186,18 @@ Result<std::vector<OutboxChannelCounts>> OutboxRepository::CountsByChannel() {
                                          st->ColumnInt(3)});
   }
   return counts;
+}
+
+Result<std::vector<OutboxMessage>> OutboxRepository::ListFailures(int64_t limit) {
+  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kListFailures));
+  st->BindAll(limit > 0 ? limit : int64_t{-1});
+  return ReadAll(st);
+}
+
+Result<int64_t> OutboxRepository::CountFailures() {
+  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kCountFailures));
+  LW_ASSIGN_OR_RETURN(bool row, st->Step());
+  return row ? st->ColumnInt(0) : int64_t{0};
 }
 
 }  // namespace leakwatch::store

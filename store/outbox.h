@@ -85,6 +85,14 @@ class OutboxRepository {
   Result<std::vector<OutboxMessage>> List(std::optional<OutboxState> state, int64_t limit);
   // Per channel, ordered by channel (for `notify status`).
   Result<std::vector<OutboxChannelCounts>> CountsByChannel();
+  // Failed deliveries (for `notify status`): messages given up (state failed) and
+  // pending ones whose last attempt failed (last_error set, retried at
+  // next_attempt_at), at most `limit` (<= 0: all). Ordered by channel, then given-up
+  // before pending, then next_attempt_at and id, so the messages of one failed digest
+  // (same channel, error and retry time) are adjacent.
+  Result<std::vector<OutboxMessage>> ListFailures(int64_t limit);
+  // How many messages ListFailures would return without a limit.
+  Result<int64_t> CountFailures();
 
  private:
   detail::StoreCore& core_;

@@ -250,5 +250,50 @@ TEST_CASE("a message marked sent is never delivered again, whichever commit fail
   }
 }
 
+TEST_CASE("ListFailures lists given-up and failing messages, one digest adjacent", "[unit]") {
+  testing::TempDir dir;
+  auto clock = MakeClock();
+  auto store = Store::Open(dir / "lw.db", clock).value();
+  std::vector<int64_t> sightings;
+  for (const char* url : {"http://x.onion/a", "http://x.onion/b", "http://x.onion/c"}) {
+    sightings.push_back(store.RecordSighting(MakeRequest(url)).value().sighting.id);
+  }
+  CHECK(store.outbox().ListFailures(0).value().empty());
+  CHECK(store.outbox().CountFailures().value() == 0);
+
+  std::map<std::pair<int64_t, std::string>, int64_t> id_of;
+  for (const OutboxMessage& m : store.outbox().List(std::nullopt, 0).value()) {
+    id_of[{m.sighting_id, m.channel}] = m.id;
+  }
+  const int64_t retry_at = kStartTime + 600;
+  // One email digest of a and b failed; c's email went out.
+  for (int64_t s : {sightings[0], sightings[1]}) {
+    REQUIRE(store.outbox().MarkFailed(id_of[{s, "email:0"}], "535 auth failed", retry_at).ok());
+  }
+  REQUIRE(store.outbox().MarkSent(id_of[{sightings[2], "email:0"}]).ok());
+  // The webhook gave up on b; a is still pending without any failed attempt.
+  REQUIRE(store.outbox().MarkGivenUp(id_of[{sightings[1], "webhook:0"}], "HTTP 500").ok());
+
+  auto failures = store.outbox().ListFailures(0);
+  REQUIRE(failures.has_value());
+  REQUIRE(failures->size() == 3);
+  CHECK((*failures)[0].channel == "email:0");
+  CHECK((*failures)[0].sighting_id == sightings[0]);
+  CHECK((*failures)[0].state == OutboxState::kPending);
+  CHECK((*failures)[0].attempts == 1);
+  CHECK((*failures)[0].last_error == "535 auth failed");
+  CHECK((*failures)[0].next_attempt_at == retry_at);
+  CHECK((*failures)[1].sighting_id == sightings[1]);
+  CHECK((*failures)[2].channel == "webhook:0");
+  CHECK((*failures)[2].state == OutboxState::kFailed);
+  CHECK((*failures)[2].last_error == "HTTP 500");
+  CHECK(store.outbox().CountFailures().value() == 3);
+  CHECK(store.outbox().ListFailures(2).value().size() == 2);
+
+  // A later success clears the failure.
+  REQUIRE(store.outbox().MarkSent(id_of[{sightings[0], "email:0"}]).ok());
+  CHECK(store.outbox().CountFailures().value() == 2);
+}
+
 }  // namespace
 }  // namespace leakwatch::store
