@@ -62,6 +62,16 @@ int RunCrawlCommand(Context& ctx, const CrawlFlags& flags) {
                 << outcome->delivery.failed() << " failed (retried next run)\n";
     }
   }
+  for (const notify::SourceAlert& alert : outcome->source_alerts) {
+    ctx.out() << "source " << alert.source << " is now " << store::SourceStateName(alert.state)
+              << " (see `leakwatch sources`)\n";
+  }
+  for (const notify::ChannelResult& r : outcome->source_alert_results) {
+    if (!r.status.ok()) {
+      ctx.out() << "notify: source alert on " << r.channel << " failed: " << r.status.message()
+                << "\n";
+    }
+  }
   // Retention at most once a day (app/retention.h); a failed pass never fails the crawl.
   if (std::string line = DailyPruneLine(*config, ctx.DbPath(*config), clock); !line.empty()) {
     ctx.out() << line << "\n";

@@ -1,6 +1,8 @@
 #include "app/crawl_setup.h"
 
+#include "app/immediate_delivery.h"
 #include "app/notify_options.h"
+#include "app/source_alerts.h"
 #include "crawler/parsers_page_processor.h"
 #include "match/image_hooks.h"
 #include "match/key.h"
@@ -150,12 +152,31 @@ Result<CrawlSetup> PrepareCrawl(const config::Config& config, const std::filesys
   return setup;
 }
 
+namespace {
+
+// The sources' states as the store has them; empty before the first run.
+std::vector<store::Source> SourceStates(const std::filesystem::path& db_path,
+                                        const util::Clock& clock) {
+  if (!std::filesystem::exists(db_path)) return {};
+  Result<store::Store> db = store::Store::Open(db_path, clock);
+  if (!db.has_value()) return {};
+  Result<std::vector<store::Source>> sources = db->sources().List();
+  return sources.has_value() ? std::move(sources).value() : std::vector<store::Source>{};
+}
+
+}  // namespace
+
 Result<CrawlOutcome> RunCrawlAndNotify(CrawlSetup& setup, const util::Clock& clock) {
   crawler::ParsersPageProcessor processor(setup.profiles, setup.matcher.get(), parsers::Limits{},
                                           setup.watchlist.empty() ? nullptr : &setup.watchlist,
                                           setup.archive_limits);
   CrawlOutcome outcome;
-  LW_ASSIGN_OR_RETURN(outcome.summary, crawler::RunCrawl(setup.options, processor, clock));
+  const std::vector<store::Source> sources_before = SourceStates(setup.options.db_path, clock);
+  {
+    ImmediateDelivery immediate(setup.options.db_path, setup.notify, clock,
+                                setup.immediate_interval);
+    LW_ASSIGN_OR_RETURN(outcome.summary, crawler::RunCrawl(setup.options, processor, clock));
+  }
   if (setup.notify.channels.empty()) return outcome;
   Result<store::Store> db = store::Store::Open(setup.options.db_path, clock);
   if (!db.has_value()) {
@@ -167,6 +188,12 @@ Result<CrawlOutcome> RunCrawlAndNotify(CrawlSetup& setup, const util::Clock& clo
     outcome.delivery = std::move(report).value();
   } else {
     outcome.delivery_status = report.error();
+  }
+  Result<std::vector<store::Source>> sources_after = db->sources().List();
+  if (sources_after.has_value()) {
+    outcome.source_alerts = NewSourceAlerts(sources_before, *sources_after);
+    outcome.source_alert_results =
+        notify::SendSourceAlerts(setup.notify, outcome.source_alerts, clock);
   }
   return outcome;
 }

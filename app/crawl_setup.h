@@ -4,6 +4,7 @@
 // one crawl, then delivery of what it found.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 
@@ -26,6 +27,8 @@ struct CrawlSetup {
   match::WatchList watchlist;               // [match.watch]; may be empty
   match::ArchiveLimits archive_limits;
   notify::Options notify;
+  // How often `immediate = true` channels are flushed while the crawl runs.
+  std::chrono::milliseconds immediate_interval{std::chrono::seconds(5)};
 };
 
 // Builds everything a crawl needs from `config`. WARC evidence goes to [store]
@@ -52,9 +55,15 @@ struct CrawlOutcome {
   crawler::CrawlSummary summary;
   notify::DeliveryReport delivery;
   Status delivery_status;  // a failed delivery pass does not fail the crawl: retried next run
+  // Sources that entered profile_broken / session_expired in this run, and what each
+  // channel did with the one alert about them.
+  std::vector<notify::SourceAlert> source_alerts;
+  std::vector<notify::ChannelResult> source_alert_results;
 };
 
-// Runs one crawl pass with `setup`, then delivers every due notification.
+// Runs one crawl pass with `setup`, flushing `immediate` channels while it runs
+// (app/immediate_delivery.h), then delivers every due notification and tells every
+// channel about sources that started needing a human (app/source_alerts.h).
 // Errors: those of crawler::RunCrawl (Busy: another run holds the lock;
 // Unavailable: the proxy is down).
 Result<CrawlOutcome> RunCrawlAndNotify(CrawlSetup& setup, const util::Clock& clock);
