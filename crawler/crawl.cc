@@ -727,6 +727,9 @@ Result<CrawlSummary> RunCrawl(const CrawlOptions& options, PageProcessor& proces
   LW_RETURN_IF_ERROR(Validate(options));
   LW_ASSIGN_OR_RETURN(CrawlLock lock, CrawlLock::Acquire(options.db_path));
   LW_ASSIGN_OR_RETURN(store::Store store, store::Store::Open(options.db_path, clock));
+  if (options.commit_fault_for_testing > 0) {
+    store.SetCommitFaultForTesting(options.commit_fault_for_testing);
+  }
   LW_ASSIGN_OR_RETURN(int64_t run_id, store.runs().Start(static_cast<int64_t>(::getpid())));
   auto abandoned = store.runs().MarkAbandoned(run_id);
   if (!abandoned) return abandoned.error();

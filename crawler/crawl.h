@@ -108,6 +108,9 @@ struct CrawlOptions {
   // Also keep responses that produced no sighting ([retention] keep_unmatched). Off by
   // default: a monitor must not hoard third-party content that is not the dataset.
   bool keep_unmatched = false;
+  // Test hook (STYLE rule 17): > 0 makes the k-th store commit of the run fail and
+  // roll back (store::Store::SetCommitFaultForTesting), as a crash before COMMIT would.
+  int commit_fault_for_testing = 0;
 };
 
 struct CrawlSummary {

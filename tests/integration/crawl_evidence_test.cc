@@ -169,5 +169,49 @@ TEST_CASE("no evidence directory configured: sightings are recorded without evid
   CHECK(t.WarcFiles().empty());
 }
 
+TEST_CASE("a run that dies at any store commit leaves only verifiable evidence behind",
+          "[integration][.slow]") {
+  EvidenceSite t;
+  bool clean_run = false;
+  int runs_with_orphans = 0;  // a failed run's records that no sighting cites
+  constexpr int kMaxCommits = 200;
+  for (int k = 1; k <= kMaxCommits && !clean_run; ++k) {
+    INFO("commit fault at k = " << k);
+    fs::remove_all(t.data_dir);
+    t.options.commit_fault_for_testing = k;
+    clean_run = t.TryCrawl().has_value();  // fails once the k-th commit is reached
+    t.options.commit_fault_for_testing = 0;
+    t.Crawl();  // the next run picks up where the failed one stopped
+
+    // Every WARC file is a clean sequence of records (the failed run's unreferenced
+    // records included); every sighting points at a response record of its URL.
+    std::map<std::string, std::vector<nlohmann::json>> files;
+    for (const fs::path& warc : t.WarcFiles()) {
+      files[fs::absolute(warc).string()] = testing::CheckWarc(warc);
+    }
+    const auto sightings = t.Sightings();
+    REQUIRE(sightings.size() == 4);
+    std::set<std::pair<std::string, int64_t>> cited;
+    for (const store::Sighting& s : sightings) {
+      REQUIRE(s.evidence_warc.has_value());
+      REQUIRE(files.count(*s.evidence_warc) == 1);
+      cited.insert({*s.evidence_warc, s.evidence_warc_offset.value_or(-1)});
+      const nlohmann::json* response =
+          RecordAt(files[*s.evidence_warc], s.evidence_warc_offset.value_or(-1));
+      REQUIRE(response != nullptr);
+      CHECK((*response)["type"] == "response");
+      CHECK((*response)["target"] == s.url);
+    }
+    size_t responses = 0;
+    for (const auto& [file, records] : files) {
+      for (const auto& r : records) responses += r["type"] == "response" ? 1u : 0u;
+    }
+    if (responses > cited.size()) ++runs_with_orphans;
+    CHECK(Join(FilesContaining(t.data_dir, kInnocuousMarker)).empty());
+  }
+  CHECK(clean_run);
+  CHECK(runs_with_orphans > 0);  // some fault hit after a WARC sync, before its commit
+}
+
 }  // namespace
 }  // namespace leakwatch::crawler

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <map>
 #include <random>
 #include <set>
 
@@ -161,6 +162,15 @@ struct EvidenceSite {
     source.cookie_header = std::string("lwsession=") + kSessionCookieValue;
     source.start_urls = {Url("/"), Url("/t/1"), Url("/dl/photos.bin"), Url("/dl/dump.tar.gz")};
     options.sources = {source};
+  }
+
+  // One run, whatever its outcome.
+  Result<CrawlSummary> TryCrawl() {
+    auto profiles = parsers::ProfileSet::WithBuiltins();
+    REQUIRE(profiles.has_value());
+    ParsersPageProcessor processor(*profiles, matcher.get());
+    util::SystemClock clock;
+    return RunCrawl(options, processor, clock);
   }
 
   CrawlSummary Crawl() {
