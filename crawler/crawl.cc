@@ -164,7 +164,10 @@ class Crawl {
   std::vector<std::set<std::string>> scope_hosts_;
   std::map<int64_t, size_t> index_by_source_id_;
   std::vector<int64_t> listing_pages_;  // listing pages fetched this run, per source
-  std::set<std::string> next_pages_;    // URLs reached as a listing's next page
+  // Sources redirected to their login page this run: nothing more is leased for them
+  // until the next run (every request would bounce off the login page too).
+  std::vector<bool> session_expired_;
+  std::set<std::string> next_pages_;  // URLs reached as a listing's next page
 
   std::unique_ptr<Fetcher> fetcher_;
   std::mutex mu_;
@@ -198,6 +201,7 @@ Status Crawl::Seed() {
     source_ids_.push_back(id);
     index_by_source_id_[id] = index;
     listing_pages_.push_back(0);
+    session_expired_.push_back(false);
     std::set<std::string> hosts;
     std::vector<store::NewFrontierUrl> seeds;
     for (const std::string& raw : spec.start_urls) {
@@ -250,6 +254,7 @@ Result<int64_t> Crawl::Lease() {
   const int64_t share = std::max<int64_t>(1, room / static_cast<int64_t>(sources_.size()));
   int64_t leased = 0;
   for (size_t i = 0; i < sources_.size() && leased < room; ++i) {
+    if (session_expired_[i]) continue;
     LW_ASSIGN_OR_RETURN(auto entries, store_.frontier().TakeDue(
                                           run_id_, std::min(share, room - leased), source_ids_[i]));
     for (auto& entry : entries) {
@@ -550,9 +555,16 @@ Status Crawl::WriteFailure(Processed& p) {
   const util::TimePoint due =
       NextRetryAt(options_.backoff, e.attempts + 1, now, retry_after, unit(rng_));
   LW_RETURN_IF_ERROR(store_.frontier().FailTransient(e.id, name, util::ToUnixSeconds(due)));
-  const store::SourceState state = r.error == ErrorClass::kSessionExpired
-                                       ? store::SourceState::kSessionExpired
-                                       : store::SourceState::kFailing;
+  const bool expired = r.error == ErrorClass::kSessionExpired;
+  if (expired && !session_expired_[p.job.source_index]) {
+    session_expired_[p.job.source_index] = true;
+    util::LogWarn(
+        "session expired (redirected to the login page): no more requests to this "
+        "source in this run; renew its cookies",
+        {{"source", sources_[p.job.source_index]->name}, {"url", e.url}});
+  }
+  const store::SourceState state =
+      expired ? store::SourceState::kSessionExpired : store::SourceState::kFailing;
   std::string message = r.error_detail.substr(0, 300);
   return store_.sources().RecordFailure(e.source_id, state, name, message);
 }

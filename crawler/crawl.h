@@ -13,7 +13,9 @@
 // failures are retried in later runs with exponential back-off and jitter (429/503
 // Retry-After honoured); permanent ones (404, 410, too_large, refused redirects) are
 // recorded and never retried. Unchanged bodies (304, or the same SHA-256 as last time)
-// are not processed again.
+// are not processed again. A source redirected to its login page (login_pattern) is
+// marked session_expired and gets no further request in that run; the next run tries
+// once more, in case its cookies were renewed.
 //
 // Evidence: for every fetched object that produced at least one sighting (archive
 // members included: the evidence is the outer response), the writer appends request,

@@ -185,6 +185,44 @@ TEST_CASE("redirects to clearnet and file:// are refused and recorded", "[integr
   CHECK(refused == 2);
 }
 
+TEST_CASE("an expired session stops its source for the run, not the loop or other sources",
+          "[integration]") {
+  World w;
+  w.options.fetch.concurrency = 2;  // leases 4 URLs at a time: 2 per source
+  w.options.sources[0].login_pattern = "/login";
+  std::string listing;
+  for (int i = 1; i <= 30; ++i) listing += "<a href=\"/item/" + std::to_string(i) + "\">t</a>";
+  w.site_a->SetRoute("/", Route::Html(listing));
+  for (int i = 1; i <= 30; ++i) {
+    w.site_a->SetRoute("/item/" + std::to_string(i), Route::Redirect(302, "/login?next=x"));
+  }
+  leakwatch::testing::ServeForum(*w.site_b, 2, 10, milliseconds(0));
+
+  const auto item_hits = [&] {
+    int hits = 0;
+    for (int i = 1; i <= 30; ++i) hits += w.site_a->Hits("/item/" + std::to_string(i));
+    return hits;
+  };
+  auto first = w.Crawl();
+  REQUIRE(first.has_value());
+  // Only what was already leased when the first bounce came back was requested.
+  CHECK(item_hits() >= 1);
+  CHECK(item_hits() <= 4);
+  CHECK(w.site_a->Hits("/login?next=x") == 0);  // never followed
+  CHECK(w.site_b->Hits("/item/20") == 1);       // the other source was crawled in full
+  {
+    store::Store s = w.OpenStore();
+    auto source = s.sources().Get("forum-a");
+    REQUIRE(source.has_value());
+    CHECK(source->state == store::SourceState::kSessionExpired);
+  }
+  // The next run tries again (the cookies may have been renewed) and stops again.
+  w.clock.Advance(std::chrono::hours(1));
+  const int before = item_hits();
+  REQUIRE(w.Crawl().has_value());
+  CHECK(item_hits() - before <= 4);
+}
+
 TEST_CASE("too_large is permanent, 429 Retry-After and back-off grow across runs",
           "[integration]") {
   World w;
