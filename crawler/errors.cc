@@ -54,6 +54,8 @@ std::string_view ErrorClassName(ErrorClass error) {
       return "too_large";
     case ErrorClass::kNetwork:
       return "network";
+    case ErrorClass::kTls:
+      return "tls";
     case ErrorClass::kRedirectRefused:
       return "redirect_refused";
     case ErrorClass::kTooManyRedirects:
@@ -98,6 +100,7 @@ Retry RetryFor(ErrorClass error) {
     case ErrorClass::kTimeout:
     case ErrorClass::kTooSlow:
     case ErrorClass::kNetwork:
+    case ErrorClass::kTls:
     case ErrorClass::kHttpRateLimited:
     case ErrorClass::kHttpServerError:
     case ErrorClass::kSessionExpired:
@@ -205,6 +208,15 @@ ErrorClass ClassifyCurl(const CurlOutcome& outcome) {
       return ErrorClass::kBadUrl;
     case CURLE_ABORTED_BY_CALLBACK:
       return ErrorClass::kCancelled;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+      return ErrorClass::kTls;
     case CURLE_PROXY:
       break;
     default:

@@ -39,7 +39,8 @@ enum class ErrorClass {
   kTimeout,   // connect or total timeout
   kTooSlow,   // below the low-speed limit for too long
   kTooLarge,  // past the page or file cap
-  kNetwork,   // the connection broke mid-transfer, bad HTTP, TLS errors
+  kNetwork,   // the connection broke mid-transfer, bad HTTP
+  kTls,       // TLS handshake failed or a clearnet certificate did not verify
   // Policy.
   kRedirectRefused,  // to a scheme other than http/https, or off the onion space
   kTooManyRedirects,
