@@ -1,0 +1,37 @@
+#!/bin/bash
+# Same-run comparison of two match_bench binaries (bench/README.md, "Fingerprint
+# matching"). Usage, from a directory holding the bench data:
+#   OLD=/path/match_bench.base NEW=build/rel-match/bench/match_bench \
+#     bench/match_compare.sh > figures.txt 2>&1
+# Expects: k.key, recs200k.csv, text20.txt, text200.txt, p_unused.txt (grep patterns
+# of the 200 k records), recs10m.lwfp (format 2, from OLD), recs10m.v3.lwfp (format 3,
+# from NEW), random1g.bin, files.lwfp, empty/ (an empty directory) and, for the scan
+# row, copy-of-dataset-file.bin (a copy of one file the files.lwfp pack was built from).
+set -u
+: "${OLD:?set OLD to the baseline match_bench}" "${NEW:?set NEW to the new match_bench}"
+: > empty.txt
+T="/usr/bin/time"
+echo "== uptime"; uptime
+echo "== prf"; $OLD prf; $NEW prf
+echo "== 200k pack build (OLD -> its format, NEW -> format 3)"
+rm -f r200k.old.lwfp r200k.new.lwfp
+$T -f "old build: %e s wall, %U+%S s cpu, max RSS %M KB" $OLD build empty r200k.old.lwfp k.key recs200k.csv
+$T -f "new build: %e s wall, %U+%S s cpu, max RSS %M KB" $NEW build empty r200k.new.lwfp k.key recs200k.csv
+echo "== 200k records, 20 MB text"
+$T -f "old total: %e s wall, %U+%S s cpu" $OLD records r200k.old.lwfp k.key text20.txt
+$T -f "old load only: %e s wall, %U+%S s cpu" $OLD records r200k.old.lwfp k.key empty.txt
+$T -f "new total: %e s wall, %U+%S s cpu" $NEW records r200k.new.lwfp k.key text20.txt
+$T -f "grep200k: %e s wall, %U+%S s cpu, max RSS %M KB" grep -F -c -f p_unused.txt text20.txt
+echo "== 10M records, 200 MB text"
+$T -f "old total: %e s wall, %U+%S s cpu, max RSS %M KB" $OLD records recs10m.lwfp k.key text200.txt
+$T -f "old load only: %e s wall, %U+%S s cpu, max RSS %M KB" $OLD records recs10m.lwfp k.key empty.txt
+$T -f "new, format 2 pack: %e s wall, %U+%S s cpu, max RSS %M KB" $NEW records recs10m.lwfp k.key text200.txt
+$T -f "new, format 3 pack: %e s wall, %U+%S s cpu, max RSS %M KB" $NEW records recs10m.v3.lwfp k.key text200.txt
+$T -f "new load only: %e s wall, %U+%S s cpu, max RSS %M KB" $NEW records recs10m.v3.lwfp k.key empty.txt
+echo "== chunk and scan, 1 GiB random"
+$T -f "xxhsum -H2: %e s wall, %U+%S s cpu" xxhsum -H2 random1g.bin
+$OLD chunk random1g.bin files.lwfp k.key
+$NEW chunk random1g.bin files.lwfp k.key
+$NEW scan random1g.bin files.lwfp k.key
+$NEW scan copy-of-dataset-file.bin files.lwfp k.key
+echo "== uptime"; uptime
