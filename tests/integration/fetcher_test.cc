@@ -277,6 +277,88 @@ TEST_CASE("per-host politeness: one at a time, spaced by min_delay", "[integrati
   CHECK(fetcher->Stats().peak_active == 1);
 }
 
+// What a WARC request/response pair will record: the final hop's heads as the server
+// saw and sent them, our secrets redacted, the fetch time and the proxy.
+TEST_CASE("evidence heads: the final hop's request as sent, secrets redacted", "[integration]") {
+  Net net;
+  net.site_a->SetRoute("/hop", Route::Redirect(302, B("/landing?x=1")));
+  Route landing = Route::Html("landed");
+  landing.headers = {{"X-Served-By", "fixture"}};
+  net.site_b->SetRoute("/landing?x=1", landing);
+  net.options.headers.push_back("X-Extra: from-options");
+  FetchRequest request = Net::Req(A("/hop"), "src", "socks-secret-pw");
+  request.cookie_header = "sid=cookie-secret-value";
+  request.extra_headers = {"Authorization: Bearer auth-secret-token", "User-Agent:"};
+  const auto before = net.clock.Now();
+  FetchResult r = net.FetchOne(request);
+  REQUIRE(r.ok());
+  CHECK(r.redirects == 1);
+  CHECK(r.fetched_at >= before);
+  CHECK(r.fetched_at <= net.clock.Now());
+  CHECK(r.via_proxy == net.proxy->ProxyUrl());
+  CHECK(r.via_proxy.find("socks-secret") == std::string::npos);
+
+  INFO(r.request_head);
+  CHECK(r.request_head.rfind("GET /landing?x=1 HTTP/1.1\r\nHost: " + std::string(kOnionB) + "\r\n",
+                             0) == 0);
+  CHECK(r.request_head.find(std::string("Cookie: ") + kRedactedHeaderValue + "\r\n") !=
+        std::string::npos);
+  CHECK(r.request_head.find(std::string("Authorization: ") + kRedactedHeaderValue + "\r\n") !=
+        std::string::npos);
+  for (const char* secret : {"cookie-secret-value", "auth-secret-token", "socks-secret-pw"}) {
+    CHECK(r.request_head.find(secret) == std::string::npos);
+  }
+  CHECK(r.request_head.size() >= 4);
+  CHECK(r.request_head.compare(r.request_head.size() - 4, 4, "\r\n\r\n") == 0);
+  // Header for header what the server received (the secrets' values aside); the
+  // "User-Agent:" line removed the one libcurl adds.
+  const auto received = net.site_b->Requests().at(0);
+  std::map<std::string, std::string> recorded;
+  std::string_view rest(r.request_head);
+  rest.remove_prefix(rest.find("\r\n") + 2);
+  while (rest.size() > 2) {
+    const size_t eol = rest.find("\r\n");
+    const std::string_view line = rest.substr(0, eol);
+    const size_t colon = line.find(": ");
+    REQUIRE(colon != std::string_view::npos);
+    std::string name(line.substr(0, colon));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    recorded[name] = std::string(line.substr(colon + 2));
+    rest.remove_prefix(eol + 2);
+  }
+  CHECK(recorded.count("user-agent") == 0);
+  CHECK(recorded["x-extra"] == "from-options");
+  REQUIRE(recorded.size() == received.headers.size());
+  for (const auto& [name, value] : received.headers) {
+    INFO(name);
+    REQUIRE(recorded.count(name) == 1);
+    if (name != "cookie" && name != "authorization") CHECK(recorded[name] == value);
+  }
+  CHECK(received.Header("cookie") == "sid=cookie-secret-value");
+
+  // The response head of the final hop only, as received.
+  INFO(r.response_head);
+  CHECK(r.response_head.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(r.response_head.find("X-Served-By: fixture\r\n") != std::string::npos);
+  CHECK(r.response_head.find("302") == std::string::npos);
+  CHECK_FALSE(r.response_head_truncated);
+}
+
+TEST_CASE("evidence heads: a huge response head is capped, the body still arrives",
+          "[integration]") {
+  Net net;
+  Route bloated = Route::Html("body after a bloated head");
+  for (int i = 0; i < 100; ++i)
+    bloated.headers.emplace_back("X-Pad-" + std::to_string(i), std::string(1000, 'p'));
+  net.site_a->SetRoute("/bloated", bloated);
+  FetchResult r = net.FetchOne(Net::Req(A("/bloated")));
+  REQUIRE(r.ok());
+  CHECK(r.body.memory() == "body after a bloated head");
+  CHECK(r.response_head_truncated);
+  CHECK(r.response_head.size() <= kMaxEvidenceHeadBytes);
+  CHECK(r.response_head.rfind("HTTP/1.1 200", 0) == 0);
+}
+
 void RunManyLarge(int count, uint64_t size, uint64_t budget) {
   Net net;
   net.options.concurrency = count;
