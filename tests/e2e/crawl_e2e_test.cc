@@ -6,7 +6,7 @@
 //   - SIGKILL at a seeded random point of a run, then a rerun: the same sightings as
 //     an uninterrupted run on a fresh database, each notified exactly once;
 //   - SMTP down during run 1: pending and visible in `notify status`; run 2 delivers
-//     the digest once; run 3 sends nothing;
+//     the digest once; run 3 sends nothing; a leak posted then goes out alone in run 4;
 //   - the gateway's log: every CONNECT by .onion host name with the source's own SOCKS
 //     credentials, and no destination outside the world.
 #include <signal.h>
@@ -95,6 +95,7 @@ class E2eWorld {
   }
 
   const demo::World& world() const { return *world_; }
+  demo::World& world() { return *world_; }
   const testing::TempDir& dir() const { return dir_; }
 
   // A config whose database and evidence live in `name`/, mailing `recipient` through
@@ -180,6 +181,14 @@ std::set<SightingKey> Keys(const std::vector<SightingRow>& rows) {
   return keys;
 }
 
+// Every sighting is of a leak planted in the world: nothing innocuous was flagged.
+void CheckAllSeeded(const demo::World& world, const std::vector<SightingRow>& sightings) {
+  for (const SightingRow& s : sightings) {
+    INFO("sighting " << s.id << " " << std::get<0>(s.key));
+    CHECK(world.LeakForUrl(std::get<0>(s.key)) != nullptr);
+  }
+}
+
 struct ChannelStatus {
   int64_t pending = -1;
   int64_t sent = -1;
@@ -227,6 +236,7 @@ void CheckEachSightingMailedOnce(const SmtpServer& smtp, const std::string& reci
   std::map<int64_t, int> mailed;
   int64_t counted = 0;
   for (const StoredMail& mail : mails) {
+    INFO("mail: " << mail.Header("Subject"));
     for (int64_t id : DigestIds(mail)) ++mailed[id];
     counted += std::stoll(mail.Header("X-Leakwatch-Count"));
   }
@@ -251,6 +261,7 @@ TEST_CASE("a crawl killed at random points then rerun ends as an uninterrupted o
   const std::vector<SightingRow> reference = w.Sightings(reference_config);
   const std::set<SightingKey> reference_keys = Keys(reference);
   REQUIRE(reference.size() >= w.world().Leaks().size());
+  CheckAllSeeded(w.world(), reference);
   CheckEachSightingMailedOnce(smtp, "ref@e2e.invalid", reference);
 
   int killed_runs = 0;
@@ -294,7 +305,7 @@ TEST_CASE("a crawl killed at random points then rerun ends as an uninterrupted o
   CHECK(killed_runs >= 3);  // a run may end early now and then: the machine is shared
 }
 
-TEST_CASE("SMTP down during run 1: pending, then delivered once by run 2, nothing in run 3",
+TEST_CASE("SMTP down in run 1: run 2 delivers once and run 3 nothing (then a new leak alone)",
           "[e2e]") {
   E2eWorld w(/*unavailable_rate=*/0.04);
   const uint16_t smtp_port = testing::FreeLoopbackPort();  // nothing listens yet
@@ -347,6 +358,30 @@ TEST_CASE("SMTP down during run 1: pending, then delivered once by run 2, nothin
   CHECK(run3.output.find("notify: 0 delivered, 0 failed") != std::string::npos);
   CHECK(smtp.Messages().size() == 1);
   CHECK(Keys(w.Sightings(config)) == Keys(sightings));
+
+  // A leak posted now is caught by the next run and mailed alone, in one more digest.
+  REQUIRE(w.world().PostNewLeak().ok());
+  const ProcessResult run4 = w.Run({"crawl"}, config);
+  INFO(run4.output);
+  CHECK(run4.exit_code == 0);
+  const std::vector<SightingRow> after_run4 = w.Sightings(config);
+  CheckAllSeeded(w.world(), after_run4);
+  const std::set<SightingKey> old_keys = Keys(sightings);
+  std::set<int64_t> new_ids;
+  for (const SightingRow& s : after_run4) {
+    if (old_keys.count(s.key) != 0) continue;
+    new_ids.insert(s.id);
+    const demo::SeededLeak* leak = w.world().LeakForUrl(std::get<0>(s.key));
+    CHECK((leak != nullptr && leak->posted_later));
+  }
+  CHECK(!new_ids.empty());
+  CHECK(after_run4.size() == sightings.size() + new_ids.size());
+  const std::vector<StoredMail> mails = smtp.MessagesTo(recipient);
+  REQUIRE(mails.size() == 2);
+  const std::vector<int64_t> mailed = DigestIds(mails[1]);
+  CHECK(std::set<int64_t>(mailed.begin(), mailed.end()) == new_ids);
+  CHECK(mailed.size() == new_ids.size());
+  CheckEachSightingMailedOnce(smtp, recipient, after_run4);
 }
 
 TEST_CASE("every CONNECT used the source's own SOCKS credentials and an onion name", "[e2e]") {
