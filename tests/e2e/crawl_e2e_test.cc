@@ -11,6 +11,7 @@
 //     credentials, and no destination outside the world.
 #include <signal.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
@@ -189,6 +190,19 @@ void CheckAllSeeded(const demo::World& world, const std::vector<SightingRow>& si
   }
 }
 
+// Every leak planted so far has a sighting at one of its URLs with one of its kinds.
+void CheckEveryLeakFound(const demo::World& world, const std::vector<SightingRow>& sightings) {
+  for (const demo::SeededLeak& leak : world.Leaks()) {
+    INFO("seeded leak " << leak.id);
+    const bool found = std::any_of(sightings.begin(), sightings.end(), [&](const SightingRow& s) {
+      const auto& [url, member, kind, sha256] = s.key;
+      return std::count(leak.urls.begin(), leak.urls.end(), url) > 0 &&
+             std::count(leak.kinds.begin(), leak.kinds.end(), kind) > 0;
+    });
+    CHECK(found);
+  }
+}
+
 struct ChannelStatus {
   int64_t pending = -1;
   int64_t sent = -1;
@@ -262,6 +276,7 @@ TEST_CASE("a crawl killed at random points then rerun ends as an uninterrupted o
   const std::set<SightingKey> reference_keys = Keys(reference);
   REQUIRE(reference.size() >= w.world().Leaks().size());
   CheckAllSeeded(w.world(), reference);
+  CheckEveryLeakFound(w.world(), reference);
   CheckEachSightingMailedOnce(smtp, "ref@e2e.invalid", reference);
 
   int killed_runs = 0;
@@ -366,6 +381,7 @@ TEST_CASE("SMTP down in run 1: run 2 delivers once and run 3 nothing (then a new
   CHECK(run4.exit_code == 0);
   const std::vector<SightingRow> after_run4 = w.Sightings(config);
   CheckAllSeeded(w.world(), after_run4);
+  CheckEveryLeakFound(w.world(), after_run4);
   const std::set<SightingKey> old_keys = Keys(sightings);
   std::set<int64_t> new_ids;
   for (const SightingRow& s : after_run4) {
