@@ -430,10 +430,9 @@ Status Crawl::WriteSuccess(Processed& p) {
       ++summary_.new_sightings;
     } else if (evidence) {
       // Seen before, maybe by a run that kept no evidence: fill the gap only.
-      LW_ASSIGN_OR_RETURN(bool filled,
-                          store_.sightings().SetEvidenceIfMissing(
-                              recorded.sighting.id, evidence->file.string(), evidence->offset));
-      (void)filled;
+      auto filled = store_.sightings().SetEvidenceIfMissing(
+          recorded.sighting.id, evidence->file.string(), evidence->offset);
+      if (!filled.has_value()) return filled.error();
     }
   }
   LW_ASSIGN_OR_RETURN(int64_t added, AddLinks(p));

@@ -167,6 +167,32 @@ TEST_CASE("no evidence directory configured: sightings are recorded without evid
   REQUIRE(sightings.size() == 4);
   for (const store::Sighting& s : sightings) CHECK_FALSE(s.evidence_warc.has_value());
   CHECK(t.WarcFiles().empty());
+
+  SECTION("a later run with evidence fills it in for sightings seen again") {
+    // The archive is re-packed at the same URL: the member is the same sighting (only
+    // last_seen moves), the new outer object is fetched and kept as evidence.
+    const std::string repacked =
+        MakeTarGz({{"dump/photos/0001.jpg", t.leaked}, {"readme.txt", "enjoy"}});
+    demo::Route tgz = demo::Route::Text(repacked);
+    tgz.content_type = "application/gzip";
+    t.site->SetRoute("/dl/dump.tar.gz", tgz);
+    t.options.evidence_dir = t.data_dir / "evidence";
+    const CrawlSummary second = t.Crawl();
+    const auto warcs = t.WarcFiles();
+    REQUIRE(warcs.size() == 1);
+    const auto records = testing::CheckWarc(warcs[0]);
+    bool member_filled = false;
+    for (const store::Sighting& s : t.Sightings()) {
+      if (s.member_path != "dump/photos/0001.jpg") continue;
+      CHECK(s.run_id != second.run_id);  // recorded by the first run
+      REQUIRE(s.evidence_warc.has_value());
+      const nlohmann::json* response = RecordAt(records, s.evidence_warc_offset.value_or(-1));
+      REQUIRE(response != nullptr);
+      CHECK((*response)["payload_sha256"] == util::Sha256Hex(repacked));
+      member_filled = true;
+    }
+    CHECK(member_filled);
+  }
 }
 
 TEST_CASE("a run that dies at any store commit leaves only verifiable evidence behind",

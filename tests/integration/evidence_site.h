@@ -45,27 +45,35 @@ inline std::string RandomBytes(size_t size, unsigned seed) {
 
 inline std::string Url(const std::string& path) { return std::string("http://") + kOnion + path; }
 
-// A gzip-compressed tar holding `content` as `member`, written by libarchive.
-inline std::string MakeTarGz(const std::string& member, const std::string& content) {
-  std::string out(content.size() + 64 * 1024, '\0');
+// A gzip-compressed tar of `members` (name, content), written by libarchive.
+inline std::string MakeTarGz(const std::vector<std::pair<std::string, std::string>>& members) {
+  size_t total = 0;
+  for (const auto& [name, content] : members) total += content.size();
+  std::string out(total + 64 * 1024, '\0');
   size_t used = 0;
   archive* a = archive_write_new();
   archive_write_set_format_pax_restricted(a);
   archive_write_add_filter_gzip(a);
   REQUIRE(archive_write_open_memory(a, out.data(), out.size(), &used) == ARCHIVE_OK);
-  archive_entry* entry = archive_entry_new();
-  archive_entry_set_pathname(entry, member.c_str());
-  archive_entry_set_size(entry, static_cast<la_int64_t>(content.size()));
-  archive_entry_set_filetype(entry, AE_IFREG);
-  archive_entry_set_perm(entry, 0644);
-  REQUIRE(archive_write_header(a, entry) == ARCHIVE_OK);
-  REQUIRE(archive_write_data(a, content.data(), content.size()) ==
-          static_cast<la_ssize_t>(content.size()));
-  archive_entry_free(entry);
+  for (const auto& [name, content] : members) {
+    archive_entry* entry = archive_entry_new();
+    archive_entry_set_pathname(entry, name.c_str());
+    archive_entry_set_size(entry, static_cast<la_int64_t>(content.size()));
+    archive_entry_set_filetype(entry, AE_IFREG);
+    archive_entry_set_perm(entry, 0644);
+    REQUIRE(archive_write_header(a, entry) == ARCHIVE_OK);
+    REQUIRE(archive_write_data(a, content.data(), content.size()) ==
+            static_cast<la_ssize_t>(content.size()));
+    archive_entry_free(entry);
+  }
   REQUIRE(archive_write_close(a) == ARCHIVE_OK);
   archive_write_free(a);
   out.resize(used);
   return out;
+}
+
+inline std::string MakeTarGz(const std::string& member, const std::string& content) {
+  return MakeTarGz({{member, content}});
 }
 
 // Every regular file under `dir` whose bytes contain `needle`.
