@@ -19,6 +19,15 @@ namespace leakwatch::testing {
 namespace {
 
 constexpr char kPython[] = "/usr/bin/python3";
+// Runs `python3 -m aiosmtpd ARGS...` after asking the kernel to SIGKILL it when the test
+// process dies (prctl PR_SET_PDEATHSIG), so a crashed test leaves no server behind;
+// argv[1] is the test's pid, to close the race with a parent that died already.
+constexpr char kLauncher[] =
+    "import ctypes, os, runpy, signal, sys\n"
+    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)\n"
+    "if os.getppid() != int(sys.argv[1]): sys.exit(1)\n"
+    "sys.argv = ['aiosmtpd'] + sys.argv[2:]\n"
+    "runpy.run_module('aiosmtpd', run_name='__main__', alter_sys=True)\n";
 constexpr auto kStartTimeout = std::chrono::seconds(15);
 constexpr auto kStopTimeout = std::chrono::seconds(5);
 
@@ -124,8 +133,8 @@ SmtpServer::SmtpServer(const std::filesystem::path& maildir, uint16_t port)
   std::filesystem::create_directories(maildir_.parent_path());
   const std::string listen = "127.0.0.1:" + std::to_string(port_);
   process_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{kPython, "-m", "aiosmtpd", "-n", "-l", listen, "-c",
-                               "aiosmtpd.handlers.Mailbox", maildir_.string()},
+      std::vector<std::string>{kPython, "-c", kLauncher, std::to_string(getpid()), "-n", "-l",
+                               listen, "-c", "aiosmtpd.handlers.Mailbox", maildir_.string()},
       maildir_.parent_path() / ("aiosmtpd-" + std::to_string(port_) + ".log"),
       EnvOverrides{"PYTHONDONTWRITEBYTECODE=1"});
   const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
