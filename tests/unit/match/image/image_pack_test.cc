@@ -149,7 +149,7 @@ TEST_CASE("a format 1 pack (images table empty) still loads and gives no image f
                      "'format_version'; PRAGMA user_version = 1;")
                 .ok());
   }
-  CHECK(kPackFormatVersion == 2);
+  CHECK(kPackFormatVersion > 1);  // the pack claims an older format than this build writes
   const auto info = ReadPackInfo(fx.dir / "pack.lwfp");
   REQUIRE(info.has_value());
   CHECK(info->format_version == 1);
