@@ -19,7 +19,9 @@ namespace leakwatch::match {
 
 // Scan hashes (SHA-256, for evidence) only objects with a finding: a top-level file
 // is re-read for it, archive members and stdin are kept in memory up to
-// MatchOptions::sha256_deferred_max_bytes (hashed as they stream beyond that).
+// MatchOptions::sha256_deferred_max_bytes (hashed as they stream beyond that). Memory:
+// that much per object open at once, i.e. at most (max_depth + 1) x 32 MiB by default
+// for nested archives.
 inline MatchOptions ScanMatchDefaults() {
   MatchOptions m;
   m.sha256_only_with_findings = true;
