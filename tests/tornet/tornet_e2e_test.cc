@@ -19,8 +19,13 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <future>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <set>
@@ -79,6 +84,8 @@ std::vector<std::string> EnvironmentWith(const std::map<std::string, std::string
 }
 
 // Runs `args[0]` (an absolute path) and captures stdout and stderr through a pipe.
+// Asserts nothing (callable from any thread): a failure to start is exit code -1 with
+// the reason as output.
 RunResult Run(std::vector<std::string> args, std::vector<std::string> env) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -86,8 +93,12 @@ RunResult Run(std::vector<std::string> args, std::vector<std::string> env) {
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
+  RunResult result;
   int pipe_fds[2];
-  REQUIRE(pipe2(pipe_fds, O_CLOEXEC) == 0);
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    result.output = "pipe2 failed";
+    return result;
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
@@ -96,21 +107,39 @@ RunResult Run(std::vector<std::string> args, std::vector<std::string> env) {
   const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   close(pipe_fds[1]);
-  if (rc != 0) close(pipe_fds[0]);
-  REQUIRE(rc == 0);
-  RunResult result;
+  if (rc != 0) {
+    close(pipe_fds[0]);
+    result.output = "cannot run " + args[0] + ": " + std::strerror(rc);
+    return result;
+  }
   char buffer[4096];
   for (;;) {
     const ssize_t n = read(pipe_fds[0], buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     result.output.append(buffer, static_cast<size_t>(n));
   }
   close(pipe_fds[0]);
   int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }
+
+// Progress lines on stdout (shown by ctest --output-on-failure): where the time went.
+class Progress {
+ public:
+  void Line(const std::string& text) const {
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    std::cout << "[tornet test " << std::fixed << std::setprecision(1) << s << "s] " << text << "\n"
+              << std::flush;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
 
 // The private Tor network of scripts/tornet, stopped (by PID) when this goes out of
 // scope, whether the test passed, failed or threw. Every tor is also started with
@@ -125,43 +154,25 @@ class PrivateTorNetwork {
   PrivateTorNetwork(const PrivateTorNetwork&) = delete;
   PrivateTorNetwork& operator=(const PrivateTorNetwork&) = delete;
 
-  // Starts the network with one onion service per web port and waits until each
-  // onion answers HTTP through the client. Fills the addresses below.
-  void Start(const std::vector<uint16_t>& web_ports) {
+  // Runs `scripts/tornet start` with one onion service per web port, which returns
+  // once each onion answers HTTP through the client. Asserts nothing, so it may run
+  // on another thread while the test prepares the rest; pass its result to Adopt().
+  RunResult Launch(const std::vector<uint16_t>& web_ports) const {
     std::vector<std::string> args;
     for (uint16_t port : web_ports) {
       args.push_back("--web-port");
       args.push_back(std::to_string(port));
     }
-    Launch(args);
-    REQUIRE(onions.size() == web_ports.size());
+    return Launch(args);
   }
+  // Only a client that can reach no network: Tor is up but never bootstraps.
+  RunResult LaunchOffline() const { return Launch(std::vector<std::string>{"--offline"}); }
 
-  // Starts only a client that can reach no network: Tor is up but never bootstraps.
-  void StartOffline() {
-    Launch({"--offline"});
-    REQUIRE(onions.empty());
-  }
-
-  std::string socks;    // "127.0.0.1:PORT"
-  std::string control;  // "127.0.0.1:PORT"
-  std::string cookie;   // the client's control_auth_cookie
-  std::vector<std::string> onions;
-
- private:
-  void Launch(const std::vector<std::string>& extra_args) {
-    std::vector<std::string> args = {kTornetScript,
-                                     "start",
-                                     dir_.string(),
-                                     "--owner-pid",
-                                     std::to_string(getpid()),
-                                     "--timeout",
-                                     std::to_string(kReadinessTimeoutSeconds)};
-    args.insert(args.end(), extra_args.begin(), extra_args.end());
-    const RunResult start = Run(args, EnvironmentWith({}));
-    INFO(start.output);
+  // Checks that start succeeded and reads the addresses from DIR/env (the lines start
+  // prints).
+  void Adopt(const RunResult& start) {
+    INFO("scripts/tornet start:\n" << start.output);
     REQUIRE(start.exit_code == 0);
-    // DIR/env: one key=value per line (the same lines start prints).
     auto env = util::ReadFileCapped(dir_ / "env", 64 * 1024);
     REQUIRE(env.has_value());
     std::istringstream lines(*env);
@@ -178,6 +189,24 @@ class PrivateTorNetwork {
     REQUIRE(!socks.empty());
     REQUIRE(!control.empty());
     REQUIRE(fs::exists(cookie));
+  }
+
+  std::string socks;    // "127.0.0.1:PORT"
+  std::string control;  // "127.0.0.1:PORT"
+  std::string cookie;   // the client's control_auth_cookie
+  std::vector<std::string> onions;
+
+ private:
+  RunResult Launch(const std::vector<std::string>& extra_args) const {
+    std::vector<std::string> args = {kTornetScript,
+                                     "start",
+                                     dir_.string(),
+                                     "--owner-pid",
+                                     std::to_string(getpid()),
+                                     "--timeout",
+                                     std::to_string(kReadinessTimeoutSeconds)};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    return Run(args, EnvironmentWith({}));
   }
 
   fs::path dir_;
@@ -233,27 +262,13 @@ TEST_CASE("leakwatch crawls demo sites published as real onion services through 
   testing::TempDir dir;
   auto leakwatch = [&](std::vector<std::string> args) { return Leakwatch(dir, std::move(args)); };
 
-  // The dataset and its pack, made by the real CLI.
+  Progress progress;
+
+  // The demo world, small and quick: Tor adds the latency.
   demo::DatasetOptions dataset_options;
   dataset_options.seed = kSeed;
   auto dataset = demo::GenerateDataset(dir / "dataset", dataset_options);
   REQUIRE(dataset.has_value());
-  const fs::path pack = dir / "dataset.lwfp";
-  const fs::path key = dir / "dataset.key";
-  {
-    const RunResult keygen = leakwatch({"fingerprint", "keygen", key.string()});
-    INFO(keygen.output);
-    REQUIRE(keygen.exit_code == 0);
-    const RunResult build =
-        leakwatch({"fingerprint", "build", "--dataset", dataset->dir.string(), "--records",
-                   (dataset->dir / dataset->records_file).string(), "--identifier",
-                   demo::kIdentifierColumns, "--corroborating", demo::kCorroboratingColumns,
-                   "--out", pack.string(), "--key-file", key.string()});
-    INFO(build.output);
-    REQUIRE(build.exit_code == 0);
-  }
-
-  // The demo world, small and quick: Tor adds the latency.
   demo::WorldOptions world_options;
   world_options.seed = kSeed;
   world_options.min_latency = std::chrono::milliseconds(0);
@@ -271,9 +286,35 @@ TEST_CASE("leakwatch crawls demo sites published as real onion services through 
     web_ports.push_back((*world)->SitePort(name));
     REQUIRE(web_ports.back() != 0);
   }
+  progress.Line("dataset and demo world ready; starting the private Tor network");
 
+  // Tor bootstraps (mostly waiting) while the pack is built (mostly CPU). `tor` stops
+  // the network on every way out of this scope; the future, destroyed first, waits
+  // for start to return.
   PrivateTorNetwork tor(dir / "tornet");
-  tor.Start(web_ports);
+  std::future<RunResult> tor_started =
+      std::async(std::launch::async, [&tor, &web_ports] { return tor.Launch(web_ports); });
+
+  // The dataset's pack, made by the real CLI.
+  const fs::path pack = dir / "dataset.lwfp";
+  const fs::path key = dir / "dataset.key";
+  {
+    const RunResult keygen = leakwatch({"fingerprint", "keygen", key.string()});
+    INFO(keygen.output);
+    REQUIRE(keygen.exit_code == 0);
+    const RunResult build =
+        leakwatch({"fingerprint", "build", "--dataset", dataset->dir.string(), "--records",
+                   (dataset->dir / dataset->records_file).string(), "--identifier",
+                   demo::kIdentifierColumns, "--corroborating", demo::kCorroboratingColumns,
+                   "--out", pack.string(), "--key-file", key.string()});
+    INFO(build.output);
+    REQUIRE(build.exit_code == 0);
+  }
+  progress.Line("pack built");
+
+  tor.Adopt(tor_started.get());
+  REQUIRE(tor.onions.size() == published.size());
+  progress.Line("Tor network ready: both onions answer through the client");
   std::map<std::string, std::string> real_onion;  // source name -> real onion
   for (size_t i = 0; i < published.size(); ++i) real_onion[published[i]] = tor.onions[i];
   for (const auto& [name, onion] : real_onion) {
@@ -318,6 +359,7 @@ TEST_CASE("leakwatch crawls demo sites published as real onion services through 
   REQUIRE(util::WriteFileAtomic(config, toml).ok());
 
   const RunResult crawl = leakwatch({"--config", config.string(), "crawl"});
+  progress.Line("crawl done");
   INFO("crawl output:\n" << crawl.output);
   REQUIRE(crawl.exit_code == 0);
   CHECK(crawl.output.find("NEWNYM failed") == std::string::npos);
@@ -388,6 +430,7 @@ TEST_CASE("leakwatch crawls demo sites published as real onion services through 
 
   // doctor asks the client's control port (cookie authentication) for its bootstrap.
   const RunResult doctor = leakwatch({"--config", config.string(), "doctor"});
+  progress.Line("doctor done");
   INFO("doctor output:\n" << doctor.output);
   CHECK(doctor.exit_code == 0);
   CHECK(doctor.output.find("socks5h://" + tor.socks + " speaks SOCKS5, Tor bootstrapped 100%") !=
@@ -399,7 +442,8 @@ TEST_CASE("a real Tor that cannot reach the network: crawl stops early, doctor s
   SkipUnlessTorInstalled();
   testing::TempDir dir;
   PrivateTorNetwork tor(dir / "tornet");
-  tor.StartOffline();
+  tor.Adopt(tor.LaunchOffline());
+  REQUIRE(tor.onions.empty());
   const std::string toml =
       "[store]\ndb = " + TomlString((dir / "leakwatch.db").string()) +
       "\nevidence_dir = " + TomlString((dir / "evidence").string()) + "\n\n" +
