@@ -2,8 +2,11 @@
 // leakwatch db prune: the retention pass (app/retention.h), on demand.
 #include <fmt/format.h>
 
+#include <chrono>
+#include <filesystem>
 #include <memory>
 #include <ostream>
+#include <system_error>
 
 #include "app/checklist.h"
 #include "app/commands.h"
@@ -63,6 +66,9 @@ struct PruneFlags {
 
 // Files listed one per line up to this many; the rest are counted.
 constexpr size_t kMaxFilesListed = 50;
+// The shortest --older-than: a crawl appends to its evidence file for at most its
+// max_duration, so anything younger may still be in use.
+constexpr std::chrono::seconds kMinPruneAge = std::chrono::hours(1);
 
 int RunDbPrune(Context& ctx, const PruneFlags& flags) {
   Result<config::Config> config = ctx.LoadConfig();
@@ -72,12 +78,21 @@ int RunDbPrune(Context& ctx, const PruneFlags& flags) {
     Result<std::chrono::milliseconds> age = util::ParseDuration(flags.older_than);
     if (!age.has_value()) return ctx.Fail(age.error().WithContext("--older-than"));
     max_age = std::chrono::duration_cast<std::chrono::seconds>(*age);
-    if (max_age.count() <= 0) {
-      return ctx.Fail(Status::InvalidArgument("--older-than: must be at least 1s"));
+    if (max_age < kMinPruneAge) {
+      return ctx.Fail(Status::InvalidArgument(
+          "--older-than " + flags.older_than +
+          ": must be at least 1h (a running crawl's evidence file must never look old)"));
     }
   }
+  const std::filesystem::path db_path = ctx.DbPath(*config);
+  std::error_code ec;
+  if (!std::filesystem::exists(db_path, ec)) {
+    return ctx.Fail(Status::NotFound("no database at " + db_path.string() +
+                                     ": nothing to prune (run `leakwatch init` or a crawl first, "
+                                     "or pass --db)"));
+  }
   util::SystemClock clock;
-  Result<store::Store> db = store::Store::Open(ctx.DbPath(*config), clock);
+  Result<store::Store> db = store::Store::Open(db_path, clock);
   if (!db.has_value()) return ctx.Fail(db.error());
   Result<PruneOutcome> outcome =
       PruneNow(*db, config->store.evidence_dir, max_age, clock, flags.dry_run);

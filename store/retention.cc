@@ -86,7 +86,8 @@ Status ListUnreferencedEvidence(const fs::path& dir, int64_t cutoff,
   }
   // The evidence directory itself may be a symlink (e.g. onto a data volume); entries
   // below it are never followed.
-  fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec);
+  // An unreadable subdirectory is skipped, not fatal: what can be listed is.
+  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
   if (ec)
     return Status::IOError(dir.string() + ": cannot list evidence directory: " + ec.message());
   int64_t scanned = 0;

@@ -200,7 +200,14 @@ TEST_CASE("db prune: dry run lists, a real run removes, --older-than overrides",
 
   CHECK(cli({config_flag, "db", "prune", "--older-than", "90"}) == 2);
   CHECK(Contains(cli.err, "--older-than"));
-  CHECK(cli({config_flag, "db", "prune", "--older-than", "0s"}) == 2);
+  CHECK(cli({config_flag, "db", "prune", "--older-than", "59m"}) == 2);
+  CHECK(Contains(cli.err, "at least 1h"));
+
+  // No database: nothing is created, the hint says what to do.
+  const fs::path missing_db = cli.home / "none.db";
+  CHECK(cli({config_flag, "--db", missing_db.string(), "db", "prune"}) == 1);
+  CHECK(Contains(cli.err, "no database at"));
+  CHECK_FALSE(fs::exists(missing_db));
 }
 
 }  // namespace
