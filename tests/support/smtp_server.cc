@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sodium.h>
 #include <sys/socket.h>
@@ -88,6 +89,25 @@ uint16_t FreeLoopbackPort() {
   }
   close(fd);
   return ntohs(addr.sin_port);
+}
+
+SilentListener::SilentListener() {
+  fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr = Loopback(0);
+  socklen_t len = sizeof addr;
+  if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      listen(fd_, 16) != 0 || getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (fd_ >= 0) close(fd_);
+    throw std::runtime_error("cannot listen on 127.0.0.1:0");
+  }
+  port_ = ntohs(addr.sin_port);
+}
+
+SilentListener::~SilentListener() { close(fd_); }
+
+bool SilentListener::WaitForConnection(std::chrono::milliseconds timeout) const {
+  pollfd p{fd_, POLLIN, 0};
+  return poll(&p, 1, static_cast<int>(timeout.count())) == 1;
 }
 
 std::string StoredMail::Header(std::string_view name) const {

@@ -11,6 +11,7 @@
 // within 15 s) throw std::runtime_error. Not thread safe.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -32,6 +33,25 @@ struct StoredMail {
   std::string Header(std::string_view name) const;
   // The decoded body of the first text/plain part (base64 or 7bit); "" when none.
   std::string PlainText() const;
+};
+
+// A TCP port on 127.0.0.1 that accepts connections (in the kernel backlog) and never
+// says a word: a mail server that hangs before its greeting, to catch a client in
+// the middle of a delivery. Closed by the destructor.
+class SilentListener {
+ public:
+  SilentListener();  // throws std::runtime_error when it cannot listen
+  ~SilentListener();
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+
+  uint16_t port() const { return port_; }
+  // True once a client has connected (within `timeout`).
+  bool WaitForConnection(std::chrono::milliseconds timeout) const;
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
 };
 
 class SmtpServer {
