@@ -14,16 +14,11 @@
 // installs it first, so in CI this test really runs. Takes about a minute, mostly Tor's
 // bootstrap (overlapped with building the pack); deadlines are generous (150 s per
 // start attempt, two attempts) and nothing asserts on latency.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <future>
 #include <iomanip>
@@ -37,11 +32,10 @@
 #include "demo/dataset.h"
 #include "demo/world.h"
 #include "store/store.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 #include "util/clock.h"
 #include "util/files.h"
-
-extern char** environ;
 
 namespace leakwatch {
 namespace {
@@ -70,66 +64,8 @@ bool TorInstalled() {
   return false;
 }
 
-struct RunResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-// The current environment with `overrides` replacing (or adding) variables.
-std::vector<std::string> EnvironmentWith(const std::map<std::string, std::string>& overrides) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string entry = *e;
-    const std::string name = entry.substr(0, entry.find('='));
-    if (overrides.count(name) == 0) env.push_back(entry);
-  }
-  for (const auto& [name, value] : overrides) env.push_back(name + "=" + value);
-  return env;
-}
-
-// Runs `args[0]` (an absolute path) and captures stdout and stderr through a pipe.
-// Asserts nothing (callable from any thread): a failure to start is exit code -1 with
-// the reason as output.
-RunResult Run(std::vector<std::string> args, std::vector<std::string> env) {
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  RunResult result;
-  int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    result.output = "pipe2 failed";
-    return result;
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  close(pipe_fds[1]);
-  if (rc != 0) {
-    close(pipe_fds[0]);
-    result.output = "cannot run " + args[0] + ": " + std::strerror(rc);
-    return result;
-  }
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = read(pipe_fds[0], buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    result.output.append(buffer, static_cast<size_t>(n));
-  }
-  close(pipe_fds[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
-}
+using testing::ProcessResult;
+using testing::RunProcess;
 
 // Progress lines on stdout (shown by ctest --output-on-failure): where the time went.
 class Progress {
@@ -152,16 +88,21 @@ class PrivateTorNetwork {
  public:
   explicit PrivateTorNetwork(fs::path dir) : dir_(std::move(dir)) {}
   ~PrivateTorNetwork() {
-    const RunResult stop = Run({kTornetScript, "stop", dir_.string()}, EnvironmentWith({}));
-    if (stop.exit_code != 0) std::cerr << "tornet stop failed:\n" << stop.output;
+    try {
+      const ProcessResult stop = RunProcess({kTornetScript, "stop", dir_.string()});
+      if (stop.exit_code != 0) std::cerr << "tornet stop failed:\n" << stop.output;
+    } catch (const std::exception& e) {
+      std::cerr << "tornet stop: " << e.what() << "\n";
+    }
   }
   PrivateTorNetwork(const PrivateTorNetwork&) = delete;
   PrivateTorNetwork& operator=(const PrivateTorNetwork&) = delete;
 
   // Runs `scripts/tornet start` with one onion service per web port, which returns
-  // once each onion answers HTTP through the client. Asserts nothing, so it may run
-  // on another thread while the test prepares the rest; pass its result to Adopt().
-  RunResult Launch(const std::vector<uint16_t>& web_ports) const {
+  // once each onion answers HTTP through the client. Asserts nothing (RunProcess
+  // throws only when it cannot run the script), so it may run on another thread while
+  // the test prepares the rest; pass its result to Adopt().
+  ProcessResult Launch(const std::vector<uint16_t>& web_ports) const {
     std::vector<std::string> args;
     for (uint16_t port : web_ports) {
       args.push_back("--web-port");
@@ -170,11 +111,11 @@ class PrivateTorNetwork {
     return Launch(args);
   }
   // Only a client that can reach no network: Tor is up but never bootstraps.
-  RunResult LaunchOffline() const { return Launch(std::vector<std::string>{"--offline"}); }
+  ProcessResult LaunchOffline() const { return Launch(std::vector<std::string>{"--offline"}); }
 
   // Checks that start succeeded and reads the addresses from DIR/env (the lines start
   // prints).
-  void Adopt(const RunResult& start) {
+  void Adopt(const ProcessResult& start) {
     INFO("scripts/tornet start:\n" << start.output);
     REQUIRE(start.exit_code == 0);
     auto env = util::ReadFileCapped(dir_ / "env", 64 * 1024);
@@ -201,7 +142,7 @@ class PrivateTorNetwork {
   std::vector<std::string> onions;
 
  private:
-  RunResult Launch(const std::vector<std::string>& extra_args) const {
+  ProcessResult Launch(const std::vector<std::string>& extra_args) const {
     std::vector<std::string> args = {kTornetScript,
                                      "start",
                                      dir_.string(),
@@ -212,7 +153,7 @@ class PrivateTorNetwork {
                                      "--attempts",
                                      std::to_string(kStartAttempts)};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
-    return Run(args, EnvironmentWith({}));
+    return RunProcess(args);
   }
 
   fs::path dir_;
@@ -247,11 +188,11 @@ void SkipUnlessTorInstalled() {
 
 // Runs the built leakwatch with HOME and XDG dirs inside `dir`, so the user's own
 // config and profiles stay out of the test.
-RunResult Leakwatch(const testing::TempDir& dir, std::vector<std::string> args) {
+ProcessResult Leakwatch(const testing::TempDir& dir, std::vector<std::string> args) {
   args.insert(args.begin(), LW_LEAKWATCH_BIN);
-  return Run(std::move(args), EnvironmentWith({{"HOME", dir.path().string()},
-                                               {"XDG_CONFIG_HOME", (dir / "xdg-config").string()},
-                                               {"XDG_DATA_HOME", (dir / "xdg-data").string()}}));
+  return RunProcess(
+      args, {"HOME=" + dir.path().string(), "XDG_CONFIG_HOME=" + (dir / "xdg-config").string(),
+             "XDG_DATA_HOME=" + (dir / "xdg-data").string()});
 }
 
 // The [tor] section for the client of `tor`: SOCKS, control port, cookie.
@@ -298,17 +239,17 @@ TEST_CASE("leakwatch crawls demo sites published as real onion services through 
   // the network on every way out of this scope; the future, destroyed first, waits
   // for start to return.
   PrivateTorNetwork tor(dir / "tornet");
-  std::future<RunResult> tor_started =
+  std::future<ProcessResult> tor_started =
       std::async(std::launch::async, [&tor, &web_ports] { return tor.Launch(web_ports); });
 
   // The dataset's pack, made by the real CLI.
   const fs::path pack = dir / "dataset.lwfp";
   const fs::path key = dir / "dataset.key";
   {
-    const RunResult keygen = leakwatch({"fingerprint", "keygen", key.string()});
+    const ProcessResult keygen = leakwatch({"fingerprint", "keygen", key.string()});
     INFO(keygen.output);
     REQUIRE(keygen.exit_code == 0);
-    const RunResult build =
+    const ProcessResult build =
         leakwatch({"fingerprint", "build", "--dataset", dataset->dir.string(), "--records",
                    (dataset->dir / dataset->records_file).string(), "--identifier",
                    demo::kIdentifierColumns, "--corroborating", demo::kCorroboratingColumns,
@@ -364,7 +305,7 @@ TEST_CASE("leakwatch crawls demo sites published as real onion services through 
   const fs::path config = dir / "leakwatch.toml";
   REQUIRE(util::WriteFileAtomic(config, toml).ok());
 
-  const RunResult crawl = leakwatch({"--config", config.string(), "crawl"});
+  const ProcessResult crawl = leakwatch({"--config", config.string(), "crawl"});
   progress.Line("crawl done");
   INFO("crawl output:\n" << crawl.output);
   REQUIRE(crawl.exit_code == 0);
@@ -426,7 +367,7 @@ TEST_CASE("leakwatch crawls demo sites published as real onion services through 
   }
 
   // The CLI's JSON view shows the same real addresses.
-  const RunResult json =
+  const ProcessResult json =
       leakwatch({"--config", config.string(), "sightings", "--format", "json", "--limit", "0"});
   INFO(json.output);
   CHECK(json.exit_code == 0);
@@ -435,7 +376,7 @@ TEST_CASE("leakwatch crawls demo sites published as real onion services through 
   }
 
   // doctor asks the client's control port (cookie authentication) for its bootstrap.
-  const RunResult doctor = leakwatch({"--config", config.string(), "doctor"});
+  const ProcessResult doctor = leakwatch({"--config", config.string(), "doctor"});
   progress.Line("doctor done");
   INFO("doctor output:\n" << doctor.output);
   CHECK(doctor.exit_code == 0);
@@ -460,7 +401,7 @@ TEST_CASE("a real Tor that cannot reach the network: crawl stops early, doctor s
   REQUIRE(util::WriteFileAtomic(config, toml).ok());
 
   // One clear error and the Tor-down exit code; the source is not blamed.
-  const RunResult crawl = Leakwatch(dir, {"--config", config.string(), "crawl"});
+  const ProcessResult crawl = Leakwatch(dir, {"--config", config.string(), "crawl"});
   INFO("crawl output:\n" << crawl.output);
   CHECK(crawl.exit_code == 69);  // crawler::kExitTorDown
   CHECK(crawl.output.find("Tor is not bootstrapped yet") != std::string::npos);
@@ -475,7 +416,7 @@ TEST_CASE("a real Tor that cannot reach the network: crawl stops early, doctor s
   }
 
   // doctor reaches the control port and reports the stalled bootstrap.
-  const RunResult doctor = Leakwatch(dir, {"--config", config.string(), "doctor"});
+  const ProcessResult doctor = Leakwatch(dir, {"--config", config.string(), "doctor"});
   INFO("doctor output:\n" << doctor.output);
   CHECK(doctor.exit_code == 1);
   CHECK(doctor.output.find("speaks SOCKS5, Tor bootstrapped ") != std::string::npos);
