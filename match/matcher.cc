@@ -403,8 +403,8 @@ MatchResult MatchStream::State::Finish() {
       result.findings.push_back(std::move(f));
     }
   }
-  // images (hook, issue 7)
-  if (image && m.images && !image_bytes.empty()) {
+  // images (hook, issue 7); an exact copy is already the strongest finding
+  if (image && m.images && !image_bytes.empty() && exact_files.empty()) {
     m.images->MatchImage(image_bytes, result.findings, result.anomalies);
   }
   if (defer_sha256 && !result.findings.empty()) {

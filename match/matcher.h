@@ -10,6 +10,8 @@
 //   records — keyed record fingerprints found in text (score = distinct corroborated
 //             records; identifier-only hits give at most a low-confidence finding);
 //   image   — through the image index hook (match/hooks.h), when installed.
+// An object that is an exact copy gets only the exact finding: the partial and
+// image findings of the same file would repeat it, weaker, as separate alerts.
 // Index memory: 16 bytes per chunk fingerprint, 12 per record fingerprint, plus
 // about 1 byte per entry of prefix table and, for records, a prefilter of 10 bits per
 // identifier fingerprint and 8 per pair (IndexStats reports it).
