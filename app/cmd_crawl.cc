@@ -49,7 +49,13 @@ int RunCrawlCommand(Context& ctx, const CrawlFlags& flags) {
     const Status& st = outcome.error();
     ctx.err() << "leakwatch: " << st.message() << "\n";
     if (st.code() == StatusCode::kBusy) return crawler::kExitCrawlLocked;
-    if (st.code() == StatusCode::kUnavailable) return crawler::kExitTorDown;
+    if (st.code() == StatusCode::kUnavailable) {
+      // Retention does not need Tor: a proxy down for days must not stop it.
+      if (std::string line = DailyPruneLine(*config, ctx.DbPath(*config), clock); !line.empty()) {
+        ctx.out() << line << "\n";
+      }
+      return crawler::kExitTorDown;
+    }
     return ExitCodeFor(st);
   }
   ctx.out() << outcome->summary.ToString() << "\n";

@@ -197,6 +197,7 @@ TEST_CASE("crawl with a dead proxy exits 69 and says so once", "[unit]") {
                      std::string(56, 'a') + ".onion/archive\"]\n");
   CHECK(cli({"--config", config.string(), "crawl"}) == 69);
   CHECK(Contains(cli.err, "leakwatch: "));
+  CHECK(Contains(cli.out, "retention: removed"));  // the daily pass needs no Tor
   CHECK(cli({"--config", config.string(), "crawl", "--max-duration", "5"}) == 2);
   CHECK(Contains(cli.err, "needs a unit"));
 }
