@@ -395,8 +395,12 @@ TEST_CASE("SMTP down in run 1: run 2 delivers once and run 3 nothing (then a new
   CHECK(row1.pending == static_cast<int64_t>(sightings.size()));
   CHECK(row1.sent == 0);
   CHECK(row1.failed == 0);
-  CHECK(status1.output.find("Recent delivery failures") != std::string::npos);
-  CHECK(status1.output.find("1 attempt(s), next attempt") != std::string::npos);
+  // Each failed alert is listed with its attempts, next retry and the error.
+  CHECK(status1.output.find("Failed deliveries (" + std::to_string(sightings.size()) +
+                            " messages)") != std::string::npos);
+  CHECK(status1.output.find(", 1 attempt, next retry: ") != std::string::npos);
+  CHECK(status1.output.find("last error: SMTP delivery to smtp://127.0.0.1:" +
+                            std::to_string(smtp_port)) != std::string::npos);
 
   SmtpServer smtp(w.dir() / "mail" / "maildir", smtp_port);
   // The failed rows are retried after the back-off (retry_base_backoff = 1s, stored in
