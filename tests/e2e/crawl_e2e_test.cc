@@ -8,8 +8,12 @@
 //   - SMTP down during run 1: pending and visible in `notify status`; run 2 delivers
 //     the digest once; run 3 sends nothing; a leak posted then goes out alone in run 4;
 //   - the gateway's log: every CONNECT by .onion host name with the source's own SOCKS
-//     credentials, and no destination outside the world.
+//     credentials, and no destination outside the world;
+//   - email, webhook (a python receiver, signature verified here) and exec hook each
+//     carry every sighting exactly once; `sightings` JSON and CSV parse with python.
+#include <fmt/format.h>
 #include <signal.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -101,9 +105,9 @@ class E2eWorld {
   const testing::TempDir& dir() const { return dir_; }
 
   // A config whose database and evidence live in `name`/, mailing `recipient` through
-  // `smtp_url`.
+  // `smtp_url`; `more_channels` is TOML appended at the end (more [[notify.*]] tables).
   fs::path WriteConfig(const std::string& name, const std::string& smtp_url,
-                       const std::string& recipient) const {
+                       const std::string& recipient, const std::string& more_channels = "") const {
     std::ostringstream toml;
     toml << "[store]\ndb = " << TomlString(Path(name + "/leakwatch.db"))
          << "\nevidence_dir = " << TomlString(Path(name + "/evidence")) << "\n\n"
@@ -127,7 +131,8 @@ class E2eWorld {
          << "[[notify.email]]\nname = " << TomlString(kChannel)
          << "\nsmtp_url = " << TomlString(smtp_url)
          << "\ntls = \"none\"\ntimeout = \"10s\"\nfrom = \"leakwatch@e2e.invalid\"\nto = ["
-         << TomlString(recipient) << "]\n";
+         << TomlString(recipient) << "]\n"
+         << more_channels;
     fs::create_directories(dir_ / name);
     return dir_.Write(name + ".toml", toml.str());
   }
@@ -492,6 +497,136 @@ TEST_CASE("every CONNECT used the source's own SOCKS credentials and an onion na
       CHECK(source_of_user.emplace(user, source).second);
     }
   }
+}
+
+// Every JSON file in `dir` (sorted by name), parsed.
+std::vector<nlohmann::json> JsonFiles(const fs::path& dir) {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<nlohmann::json> out;
+  for (const fs::path& f : files) {
+    std::ifstream in(f);
+    std::stringstream text;
+    text << in.rdbuf();
+    out.push_back(nlohmann::json::parse(text.str()));
+  }
+  return out;
+}
+
+// "sha256=<hex HMAC-SHA256(key, body)>", as docs/notify.md tells receivers to check.
+std::string WebhookSignature(const std::string& key, const std::string& body) {
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()),
+                              key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(body.data()),
+                                body.size());
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_final(&state, mac);
+  std::string hex = "sha256=";
+  for (unsigned char b : mac) hex += fmt::format("{:02x}", b);
+  return hex;
+}
+
+// Sighting id -> how many JSON bodies (webhook or exec) listed it.
+std::map<int64_t, int> IdsInBodies(const std::vector<nlohmann::json>& bodies) {
+  std::map<int64_t, int> ids;
+  for (const nlohmann::json& body : bodies) {
+    if (body.at("type") != "sightings") continue;
+    for (const nlohmann::json& s : body.at("sightings")) ++ids[s.at("id").get<int64_t>()];
+  }
+  return ids;
+}
+
+TEST_CASE("email and webhook and exec hook carry every sighting once and outputs parse", "[e2e]") {
+  REQUIRE(sodium_init() >= 0);
+  E2eWorld w(/*unavailable_rate=*/0.0);
+  const testing::TempDir& dir = w.dir();
+  SmtpServer smtp(dir / "maildir");
+  const std::string recipient = "soc@e2e.invalid";
+
+  fs::create_directories(dir / "hook-posts");
+  fs::create_directories(dir / "exec-bodies");
+  ChildProcess receiver(
+      {"/usr/bin/python3", std::string(LW_SOURCE_DIR) + "/tests/e2e/webhook_receiver.py",
+       (dir / "hook-posts").string(), (dir / "hook-port").string()},
+      dir / "receiver.log");
+  uint16_t hook_port = 0;
+  for (int i = 0; i < 1500 && hook_port == 0; ++i) {
+    std::ifstream in(dir / "hook-port");
+    int port = 0;
+    if (in >> port) hook_port = static_cast<uint16_t>(port);
+    if (hook_port == 0) std::this_thread::sleep_for(milliseconds(20));
+  }
+  REQUIRE(hook_port != 0);
+  const std::string hook_key = "e2e-hook-key-7f3a";
+  const fs::path secret = dir.Write("hook.secret", hook_key + "\n");
+  fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);
+  const std::string channels =
+      "\n[[notify.webhook]]\nname = \"soc-hook\"\nurl = \"http://127.0.0.1:" +
+      std::to_string(hook_port) + "/leakwatch\"\nsecret_file = " + TomlString(secret.string()) +
+      "\n\n[[notify.exec]]\nname = \"ticket\"\ncommand = [\"/bin/sh\", \"-c\", "
+      "\"cat > \\\"$0/$(date +%s%N).json\\\"\", " +
+      TomlString((dir / "exec-bodies").string()) + "]\n";
+  const fs::path config = w.WriteConfig("db", smtp.Url(), recipient, channels);
+
+  const ProcessResult run1 = w.Run({"crawl"}, config);
+  INFO(run1.output);
+  REQUIRE(run1.exit_code == 0);
+  const std::vector<SightingRow> sightings = w.Sightings(config);
+  CheckAllSeeded(w.world(), sightings);
+  CheckEveryLeakFound(w.world(), sightings);
+  CheckEachSightingMailedOnce(smtp, recipient, sightings);
+
+  // Webhook: signed, one digest per run, every sighting once.
+  std::vector<nlohmann::json> posts = JsonFiles(dir / "hook-posts");
+  REQUIRE(posts.size() == 1);
+  std::vector<nlohmann::json> hook_bodies;
+  for (const nlohmann::json& post : posts) {
+    const std::string body = post.at("body");
+    CHECK(post.at("headers").at("x-leakwatch-signature") == WebhookSignature(hook_key, body));
+    CHECK(post.at("headers").at("x-leakwatch-event") == "sightings");
+    hook_bodies.push_back(nlohmann::json::parse(body));
+  }
+  std::map<int64_t, int> hooked = IdsInBodies(hook_bodies);
+  std::map<int64_t, int> executed = IdsInBodies(JsonFiles(dir / "exec-bodies"));
+  CHECK(hooked.size() == sightings.size());
+  CHECK(executed.size() == sightings.size());
+  for (const SightingRow& s : sightings) {
+    INFO("sighting " << s.id);
+    CHECK(hooked[s.id] == 1);
+    CHECK(executed[s.id] == 1);
+  }
+
+  // A second run with nothing new sends nothing anywhere.
+  const ProcessResult run2 = w.Run({"crawl"}, config);
+  INFO(run2.output);
+  REQUIRE(run2.exit_code == 0);
+  CHECK(JsonFiles(dir / "hook-posts").size() == 1);
+  CHECK(JsonFiles(dir / "exec-bodies").size() == 1);
+  CHECK(smtp.MessagesTo(recipient).size() == 1);
+  CHECK(w.Sightings(config).size() == sightings.size());
+
+  // The machine-readable outputs parse with the standard tools.
+  const ProcessResult json = w.Run({"sightings", "--format", "json", "--limit", "0"}, config);
+  REQUIRE(json.exit_code == 0);
+  const fs::path json_file = dir.Write("sightings.json", json.output);
+  CHECK(
+      testing::RunProcess({"/usr/bin/python3", "-m", "json.tool", json_file.string()}).exit_code ==
+      0);
+  const ProcessResult csv = w.Run({"sightings", "--format", "csv", "--limit", "0"}, config);
+  REQUIRE(csv.exit_code == 0);
+  const fs::path csv_file = dir.Write("sightings.csv", csv.output);
+  const ProcessResult rows =
+      testing::RunProcess({"/usr/bin/python3", "-c",
+                           "import csv,sys; r=list(csv.DictReader(open(sys.argv[1], newline=''))); "
+                           "assert all(x['url'].startswith('http://') for x in r); print(len(r))",
+                           csv_file.string()});
+  INFO(rows.output);
+  REQUIRE(rows.exit_code == 0);
+  CHECK(std::stoll(rows.output) == static_cast<int64_t>(sightings.size()));
 }
 
 }  // namespace
