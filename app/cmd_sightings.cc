@@ -388,6 +388,8 @@ struct WarcHead {
   std::string text;  // through the blank line
   std::string type;
   std::string target_uri;
+  std::string record_id;
+  std::string concurrent_to;  // a request record names its response here
   uint64_t content_length = 0;
 };
 
@@ -409,6 +411,8 @@ Result<WarcHead> ReadWarcHead(std::istream& in, const std::string& where) {
     const std::string name = line.substr(0, colon);
     if (name == "WARC-Type") head.type = value;
     if (name == "WARC-Target-URI") head.target_uri = value;
+    if (name == "WARC-Record-ID") head.record_id = value;
+    if (name == "WARC-Concurrent-To") head.concurrent_to = value;
     if (name == "Content-Length") {
       const auto [ptr, ec] =
           std::from_chars(value.data(), value.data() + value.size(), head.content_length);
@@ -443,7 +447,27 @@ Status CopyWarcRecord(std::istream& in, const WarcHead& head, std::ostream& out,
   return Status::Ok();
 }
 
-// The response record at `offset` of `file`, and the metadata record right after it.
+// Where the record that ends exactly at `offset` starts, walking `file`'s records from
+// the beginning (the writer puts a response's request record right before it); nullopt
+// when no record ends there.
+std::optional<std::streamoff> RecordBefore(std::istream& in, std::streamoff offset,
+                                           const std::string& where) {
+  in.seekg(0);
+  std::streamoff start = 0;
+  while (start < offset) {
+    Result<WarcHead> head = ReadWarcHead(in, where);
+    if (!head.has_value()) return std::nullopt;
+    const std::streamoff end = start + static_cast<std::streamoff>(head->text.size()) +
+                               static_cast<std::streamoff>(head->content_length) + 4;
+    if (end == offset) return start;
+    in.seekg(end);
+    start = end;
+  }
+  return std::nullopt;
+}
+
+// The response record at `offset` of `file` with the request record before it (when it
+// names this response) and the metadata record right after it.
 Status ExportEvidence(const std::string& file, int64_t offset, std::ostream& out) {
   const std::string where = fmt::format("{} at byte {}", file, offset);
   std::ifstream in(file, std::ios::binary);
@@ -453,6 +477,17 @@ Status ExportEvidence(const std::string& file, int64_t offset, std::ostream& out
   if (response.type != "response") {
     return Status::Corruption(where + ": expected a response record, found " + response.type);
   }
+  if (const std::optional<std::streamoff> request_at = RecordBefore(in, offset, where)) {
+    in.clear();
+    in.seekg(*request_at);
+    Result<WarcHead> request = ReadWarcHead(in, where);
+    if (request.has_value() && request->type == "request" &&
+        request->concurrent_to == response.record_id) {
+      LW_RETURN_IF_ERROR(CopyWarcRecord(in, *request, out, where));
+    }
+  }
+  in.clear();
+  in.seekg(offset + static_cast<std::streamoff>(response.text.size()));
   LW_RETURN_IF_ERROR(CopyWarcRecord(in, response, out, where));
   Result<WarcHead> next = ReadWarcHead(in, where);
   if (next.has_value() && next->type == "metadata" && next->target_uri == response.target_uri) {

@@ -158,6 +158,10 @@ TEST_CASE("sightings export --format warc copies the evidence records byte for b
   exchange.body = body;
   exchange.fetched_at = std::chrono::system_clock::now();
   exchange.metadata = {{"via-proxy", "socks5h://127.0.0.1:9050"}, {"source", "paste-recent"}};
+  store::WarcExchange earlier = exchange;  // another fetch of the run, before ours
+  earlier.target_uri = "http://paste.onion/p/1";
+  earlier.body = "unrelated";
+  REQUIRE(writer->Append(earlier).has_value());
   auto location = writer->Append(exchange);
   REQUIRE(location.has_value());
   {
@@ -204,7 +208,9 @@ TEST_CASE("sightings export --format warc copies the evidence records byte for b
        "  out.append(f['WARC-Type']+'='+f.get('WARC-Target-URI','-')); pos=end+8+n\n"
        "print(' '.join(out))\n",
        out.string()});
-  CHECK(walked == "warcinfo=- response=http://paste.onion/p/77 metadata=http://paste.onion/p/77\n");
+  CHECK(walked ==
+        "warcinfo=- request=http://paste.onion/p/77 response=http://paste.onion/p/77 "
+        "metadata=http://paste.onion/p/77\n");
   CHECK(cli.out.find(body) != std::string::npos);
 
   // Evidence that went missing is reported and fails the export (exit 1).
