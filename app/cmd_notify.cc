@@ -60,12 +60,12 @@ int RunNotifyTest(Context& ctx, const NotifyFlags& flags) {
   std::optional<std::string> only;
   if (!flags.channel.empty()) only = flags.channel;
   const util::SystemClock clock;
-  const std::vector<notify::TestResult> results = notify::SendTest(*options, clock, only);
+  const std::vector<notify::ChannelResult> results = notify::SendTest(*options, clock, only);
   if (results.empty()) {
     return ctx.Fail(Status::InvalidArgument(fmt::format("no channel named \"{}\"", flags.channel)));
   }
   Checklist list(ctx.env().out_is_tty);
-  for (const notify::TestResult& r : results) {
+  for (const notify::ChannelResult& r : results) {
     const std::string name = fmt::format("{} ({})", r.channel, r.transport);
     if (r.status.ok()) {
       list.Pass(name, "test message accepted");

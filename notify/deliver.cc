@@ -202,15 +202,15 @@ Result<DeliveryReport> DeliverPending(store::Store& store, const Options& option
   return report;
 }
 
-std::vector<TestResult> SendTest(const Options& options, const util::Clock& clock,
-                                 const std::optional<std::string>& channel_name) {
-  std::vector<TestResult> results;
+std::vector<ChannelResult> SendTest(const Options& options, const util::Clock& clock,
+                                    const std::optional<std::string>& channel_name) {
+  std::vector<ChannelResult> results;
   for (const ChannelOptions& channel : options.channels) {
     if (channel_name.has_value() && channel.name != *channel_name) continue;
     const Digest digest = detail::MakeTestDigest(channel.name, util::ToUnixSeconds(clock.Now()));
     SendResult sent = Send(channel, digest, options);
     results.push_back(
-        TestResult{channel.name, std::string(TransportName(channel)), std::move(sent.status)});
+        ChannelResult{channel.name, std::string(TransportName(channel)), std::move(sent.status)});
   }
   return results;
 }

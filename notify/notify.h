@@ -160,12 +160,11 @@ struct ChannelResult {
   std::string transport;  // "email", "webhook", "exec"
   Status status;          // OK when the channel accepted the message
 };
-using TestResult = ChannelResult;
 
 // Sends a clearly labelled test message (a digest with one made-up sighting) through
 // every channel, or only `channel_name` when given. Touches no store.
-std::vector<TestResult> SendTest(const Options& options, const util::Clock& clock,
-                                 const std::optional<std::string>& channel_name = std::nullopt);
+std::vector<ChannelResult> SendTest(const Options& options, const util::Clock& clock,
+                                    const std::optional<std::string>& channel_name = std::nullopt);
 
 // A source that needs a human: its pages fetch fine but the profile extracts nothing
 // any more (the site changed its markup), or its login session expired. Without an

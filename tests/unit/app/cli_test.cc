@@ -8,37 +8,11 @@
 #include "app/app.h"
 #include "demo/socks5_server.h"
 #include "tests/support/temp_dir.h"
+#include "tests/unit/app/cli_runner.h"
 
 namespace leakwatch::app {
 namespace {
 namespace fs = std::filesystem;
-
-// Runs the CLI in-process with a private environment rooted in a temp dir.
-struct Cli {
-  testing::TempDir home;
-  std::map<std::string, std::string> vars{
-      {"HOME", home.path().string()},
-      {"XDG_CONFIG_HOME", (home / "config").string()},
-      {"XDG_DATA_HOME", (home / "data").string()},
-  };
-  std::string out;
-  std::string err;
-
-  int operator()(std::vector<std::string> args) {
-    Environment env;
-    env.vars = config::Environment::FromMap({vars.begin(), vars.end()});
-    std::ostringstream o;
-    std::ostringstream e;
-    const int code = Run(args, o, e, env);
-    out = o.str();
-    err = e.str();
-    return code;
-  }
-};
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 TEST_CASE("the help flag lists the commands and exits 0", "[unit]") {
   Cli cli;

@@ -10,34 +10,12 @@
 #include "match/pack.h"
 #include "store/store.h"
 #include "tests/support/temp_dir.h"
+#include "tests/unit/app/cli_runner.h"
 
 namespace leakwatch::app {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-struct Cli {
-  testing::TempDir home;
-  std::string out;
-  std::string err;
-
-  int operator()(std::vector<std::string> args) {
-    Environment env;
-    env.vars = config::Environment::FromMap({{"HOME", home.path().string()},
-                                             {"XDG_CONFIG_HOME", (home / "config").string()},
-                                             {"XDG_DATA_HOME", (home / "data").string()}});
-    std::ostringstream o;
-    std::ostringstream e;
-    const int code = Run(args, o, e, env);
-    out = o.str();
-    err = e.str();
-    return code;
-  }
-};
 
 // Builds a real pack with `leakwatch fingerprint build`: three dataset files and a
 // record export of three rows.

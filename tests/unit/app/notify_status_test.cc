@@ -8,35 +8,13 @@
 #include "app/app.h"
 #include "store/store.h"
 #include "tests/support/temp_dir.h"
+#include "tests/unit/app/cli_runner.h"
 #include "util/clock.h"
 
 namespace leakwatch::app {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-struct Cli {
-  testing::TempDir home;
-  std::string out;
-  std::string err;
-
-  int operator()(std::vector<std::string> args) {
-    Environment env;
-    env.vars = config::Environment::FromMap({{"HOME", home.path().string()},
-                                             {"XDG_CONFIG_HOME", (home / "config").string()},
-                                             {"XDG_DATA_HOME", (home / "data").string()}});
-    std::ostringstream o;
-    std::ostringstream e;
-    const int code = Run(args, o, e, env);
-    out = o.str();
-    err = e.str();
-    return code;
-  }
-};
 
 TEST_CASE("notify status lists failed deliveries by digest with attempts, error and retry",
           "[unit]") {

@@ -13,6 +13,7 @@
 #include "app/app.h"
 #include "store/store.h"
 #include "tests/support/temp_dir.h"
+#include "tests/unit/app/cli_runner.h"
 
 namespace leakwatch::app {
 namespace {
@@ -23,10 +24,6 @@ using std::chrono::hours;
 constexpr int64_t kDay = 24 * 60 * 60;
 // 2026-11-27T08:00:00Z.
 constexpr int64_t kStartTime = 1795766400;
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 fs::path WriteAged(const testing::TempDir& dir, const std::string& name, size_t bytes,
                    int64_t modified_at) {
@@ -149,25 +146,6 @@ TEST_CASE("the crawl's daily prune runs once a day", "[unit]") {
   const fs::path not_a_db = dir.Write("garbage.db", std::string(4096, 'x'));
   CHECK(Contains(DailyPruneLine(config, not_a_db, clock), "retention: failed, retried next run"));
 }
-
-struct Cli {
-  testing::TempDir home;
-  std::string out;
-  std::string err;
-
-  int operator()(std::vector<std::string> args) {
-    Environment env;
-    env.vars = config::Environment::FromMap({{"HOME", home.path().string()},
-                                             {"XDG_CONFIG_HOME", (home / "config").string()},
-                                             {"XDG_DATA_HOME", (home / "data").string()}});
-    std::ostringstream o;
-    std::ostringstream e;
-    const int code = Run(args, o, e, env);
-    out = o.str();
-    err = e.str();
-    return code;
-  }
-};
 
 TEST_CASE("db prune: dry run lists, a real run removes, --older-than overrides", "[unit]") {
   Cli cli;
