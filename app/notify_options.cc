@@ -48,6 +48,7 @@ notify::Options NotifyOptionsFromConfig(const config::NotifyConfig& config) {
     email.password = SecretFrom(e.password);
     email.tls = TlsFrom(e.tls);
     email.timeout = e.timeout;
+    email.ca_file = e.ca_file;
     channel.transport = std::move(email);
     options.channels.push_back(std::move(channel));
   }
