@@ -14,6 +14,7 @@
 #include "match/builder.h"
 #include "match/key.h"
 #include "store/store.h"
+#include "tests/integration/evidence_site.h"
 #include "tests/support/temp_dir.h"
 
 namespace leakwatch::crawler {
@@ -23,28 +24,9 @@ using std::chrono::milliseconds;
 
 constexpr char kOnion[] = "leaksitexxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion";
 
-std::string RandomBytes(size_t size, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::string bytes(size, '\0');
-  for (char& c : bytes) c = static_cast<char>(rng() & 0xFF);
-  return bytes;
-}
-
-// A one-file dataset (`content` at dataset/`name`), its pack and key, loaded.
-std::unique_ptr<match::Matcher> PackOf(const leakwatch::testing::TempDir& dir,
-                                       const std::string& name, const std::string& content) {
-  dir.Write("dataset/" + name, content);
-  REQUIRE(match::GenerateKeyFile(dir / "dataset.key").ok());
-  auto key = match::DatasetKey::Load(dir / "dataset.key");
-  REQUIRE(key.has_value());
-  match::BuildOptions build;
-  build.dataset_dir = dir / "dataset";
-  build.output = dir / "dataset.lwfp";
-  REQUIRE(match::BuildPack(build, *key).has_value());
-  auto matcher = match::Matcher::Load(dir / "dataset.lwfp", std::move(*key));
-  REQUIRE(matcher.has_value());
-  return std::move(matcher).value();
-}
+using evidence_test::MakeTarGz;
+using evidence_test::PackOf;
+using evidence_test::RandomBytes;
 
 TEST_CASE("a leaked dataset file on an onion becomes an exact sighting", "[integration]") {
   leakwatch::testing::TempDir dir;
@@ -110,29 +92,6 @@ TEST_CASE("a leaked dataset file on an onion becomes an exact sighting", "[integ
   REQUIRE(pending.has_value());
   REQUIRE(pending->size() >= 1);
   CHECK(pending->at(0).channel == "webhook:0");
-}
-
-// A gzip-compressed tar holding `content` as `member`, written by libarchive.
-std::string MakeTarGz(const std::string& member, const std::string& content) {
-  std::string out(content.size() + 64 * 1024, '\0');
-  size_t used = 0;
-  archive* a = archive_write_new();
-  archive_write_set_format_pax_restricted(a);
-  archive_write_add_filter_gzip(a);
-  REQUIRE(archive_write_open_memory(a, out.data(), out.size(), &used) == ARCHIVE_OK);
-  archive_entry* entry = archive_entry_new();
-  archive_entry_set_pathname(entry, member.c_str());
-  archive_entry_set_size(entry, static_cast<la_int64_t>(content.size()));
-  archive_entry_set_filetype(entry, AE_IFREG);
-  archive_entry_set_perm(entry, 0644);
-  REQUIRE(archive_write_header(a, entry) == ARCHIVE_OK);
-  REQUIRE(archive_write_data(a, content.data(), content.size()) ==
-          static_cast<la_ssize_t>(content.size()));
-  archive_entry_free(entry);
-  REQUIRE(archive_write_close(a) == ARCHIVE_OK);
-  archive_write_free(a);
-  out.resize(used);
-  return out;
 }
 
 TEST_CASE("archive members and watch-list mentions become sightings", "[integration]") {

@@ -43,6 +43,23 @@ inline std::string RandomBytes(size_t size, unsigned seed) {
   return bytes;
 }
 
+// A one-file dataset (`content` at dataset/`name` under `dir`), its pack
+// (dir/dataset.lwfp) and key (dir/dataset.key), loaded.
+inline std::unique_ptr<match::Matcher> PackOf(const leakwatch::testing::TempDir& dir,
+                                              const std::string& name, const std::string& content) {
+  dir.Write("dataset/" + name, content);
+  REQUIRE(match::GenerateKeyFile(dir / "dataset.key").ok());
+  auto key = match::DatasetKey::Load(dir / "dataset.key");
+  REQUIRE(key.has_value());
+  match::BuildOptions build;
+  build.dataset_dir = dir / "dataset";
+  build.output = dir / "dataset.lwfp";
+  REQUIRE(match::BuildPack(build, *key).has_value());
+  auto matcher = match::Matcher::Load(dir / "dataset.lwfp", std::move(*key));
+  REQUIRE(matcher.has_value());
+  return std::move(matcher).value();
+}
+
 inline std::string Url(const std::string& path) { return std::string("http://") + kOnion + path; }
 
 // A gzip-compressed tar of `members` (name, content), written by libarchive.
@@ -122,17 +139,7 @@ struct EvidenceSite {
   fs::path data_dir = dir / "data";
 
   EvidenceSite() {
-    dir.Write("dataset/photos/traveler-0001.jpg", leaked);
-    REQUIRE(match::GenerateKeyFile(dir / "dataset.key").ok());
-    auto key = match::DatasetKey::Load(dir / "dataset.key");
-    REQUIRE(key.has_value());
-    match::BuildOptions build;
-    build.dataset_dir = dir / "dataset";
-    build.output = dir / "dataset.lwfp";
-    REQUIRE(match::BuildPack(build, *key).has_value());
-    auto loaded = match::Matcher::Load(dir / "dataset.lwfp", std::move(*key));
-    REQUIRE(loaded.has_value());
-    matcher = std::move(loaded).value();
+    matcher = PackOf(dir, "photos/traveler-0001.jpg", leaked);
 
     auto started = demo::FixtureServer::Start();
     REQUIRE(started.has_value());
