@@ -209,6 +209,7 @@ struct Socks5Server::Impl {
       boost::system::error_code ec;
       co_await upstream->async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), target),
                                        asio::redirect_error(use_awaitable, ec));
+      if (!ec) upstream->set_option(tcp::no_delay(true), ec);  // see AcceptLoop
       record.reply = ec ? kSocksConnectionRefused : kSocksSucceeded;
       Record(record);
       co_await SendReply(*client, record.reply);
