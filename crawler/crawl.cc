@@ -415,15 +415,14 @@ Status Crawl::WriteSuccess(Processed& p) {
   std::optional<store::WarcLocation> evidence;
   if (EvidenceWanted(p)) evidence = WriteEvidence(p);
   p.evidence_body = Body();  // copied (or not needed): memory back to the budget
-  for (store::NewSighting& sighting : p.page.sightings) {
-    store::RecordSightingRequest request;
+  for (store::RecordSightingRequest& request : p.page.sightings) {
+    store::NewSighting& sighting = request.sighting;
     sighting.run_id = run_id_;
     sighting.linked_from = e.discovered_from;
     if (evidence) {
       sighting.evidence_warc = evidence->file.string();
       sighting.evidence_warc_offset = evidence->offset;
     }
-    request.sighting = std::move(sighting);
     if (options_.route_alerts) request.notifications = options_.route_alerts(request.sighting);
     LW_ASSIGN_OR_RETURN(store::RecordSightingResult recorded, store_.RecordSighting(request));
     if (recorded.sighting.is_new) {
@@ -497,8 +496,8 @@ std::optional<store::WarcLocation> Crawl::WriteEvidence(const Processed& p) {
   }
   x.fetched_at = r.fetched_at;
   std::string kinds;
-  for (const store::NewSighting& s : p.page.sightings) {
-    const std::string kind(store::SightingKindName(s.kind));
+  for (const store::RecordSightingRequest& s : p.page.sightings) {
+    const std::string kind(store::SightingKindName(s.sighting.kind));
     if (kinds.find(kind) == std::string::npos) kinds += (kinds.empty() ? "" : ",") + kind;
   }
   x.metadata = {

@@ -28,10 +28,11 @@ struct ProcessedPage {
   std::optional<std::string> next_page;  // a listing's next page
   int64_t items = 0;                     // items the profile found (listing yield)
   std::vector<std::string> anomalies;    // "kind: detail", counted in the run stats
-  // Dataset sightings in this body. The writer fills run_id and the notification
-  // channels (CrawlOptions::route_alerts) and records each with
-  // Store::RecordSighting.
-  std::vector<store::NewSighting> sightings;
+  // Dataset sightings in this body, each with the dataset files and records it shows
+  // (`coverage`; all of them, where the sighting's dataset_refs list is capped). The
+  // writer fills run_id and the notification channels (CrawlOptions::route_alerts)
+  // and records each with Store::RecordSighting.
+  std::vector<store::RecordSightingRequest> sightings;
 };
 
 // Everything a processor may look at for one response.

@@ -153,7 +153,8 @@ ProcessedPage ParsersPageProcessor::Process(const FetchedContent& content) {
   }
 
   for (const match::Finding& f : findings) {
-    store::NewSighting s;
+    store::RecordSightingRequest request;
+    store::NewSighting& s = request.sighting;
     s.source = content.source.name;
     s.url = std::string(content.url);
     const size_t bang = f.path.find("!/");
@@ -163,7 +164,18 @@ ProcessedPage ParsersPageProcessor::Process(const FetchedContent& content) {
     s.score = f.score;
     s.dataset_refs = nlohmann::json(f.dataset_refs).dump();
     if (!f.snippet.empty()) s.snippet = f.snippet;
-    out.sightings.push_back(std::move(s));
+    request.coverage = store::CoverageRefsFromDatasetRefs(s.dataset_refs);
+    if (!f.record_ids.empty()) {
+      // dataset_refs names the first match::kMaxRefsPerFinding records; coverage
+      // takes every one.
+      std::erase_if(request.coverage, [](const store::CoverageRef& ref) {
+        return ref.kind == store::CoverageKind::kRecord;
+      });
+      for (const uint32_t id : f.record_ids) {
+        request.coverage.push_back({store::CoverageKind::kRecord, std::to_string(id)});
+      }
+    }
+    out.sightings.push_back(std::move(request));
   }
   return out;
 }

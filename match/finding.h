@@ -33,6 +33,9 @@ struct Finding {
   // Opaque pack ids: "f:<file_id>" for files, "r:<record_id>" for records (capped;
   // see kMaxRefsPerFinding).
   std::vector<std::string> dataset_refs;
+  // kRecords: every corroborated record id, sorted, uncapped, so that "how many of the
+  // dataset's records have been seen" counts a 10,000-record paste as 10,000.
+  std::vector<uint32_t> record_ids;
   std::string sha256;  // hex, of the scanned object (empty if hashing was disabled)
   uint64_t size = 0;   // of the scanned object
   // kPartial: bytes of the dataset file covered. kRecords: identifier-only hits.

@@ -400,6 +400,7 @@ MatchResult MatchStream::State::Finish() {
       for (size_t i = 0; i < r.corroborated_records.size() && i < kMaxRefsPerFinding; ++i) {
         f.dataset_refs.push_back("r:" + std::to_string(r.corroborated_records[i]));
       }
+      f.record_ids = std::move(r.corroborated_records);
       result.findings.push_back(std::move(f));
     }
   }

@@ -151,5 +151,68 @@ TEST_CASE("archive members and watch-list mentions become sightings", "[integrat
   CHECK(mention);
 }
 
+TEST_CASE("every corroborated record of a large paste counts towards coverage", "[integration]") {
+  // A finding names at most match::kMaxRefsPerFinding records in its dataset_refs;
+  // the coverage count ("N of M records seen") must still see all of them.
+  constexpr int kRecords = 250;
+  static_assert(kRecords > match::kMaxRefsPerFinding);
+  leakwatch::testing::TempDir dir;
+  std::string csv = "plate,traveler_name,lane\n";
+  for (int i = 0; i < kRecords; ++i) {
+    csv += "KX" + std::to_string(10000 + i) + "Q,traveler number " + std::to_string(i) +
+           " morales,lane-" + std::to_string(i % 9) + "\n";
+  }
+  dir.Write("records.csv", csv);
+  REQUIRE(match::GenerateKeyFile(dir / "dataset.key").ok());
+  auto key = match::DatasetKey::Load(dir / "dataset.key");
+  REQUIRE(key.has_value());
+  match::BuildOptions build;
+  build.record_files = {dir / "records.csv"};
+  build.identifiers = {{"plate", match::FieldType::kPlate}};
+  build.corroborating = {{"traveler_name", match::FieldType::kName}};
+  build.output = dir / "dataset.lwfp";
+  REQUIRE(match::BuildPack(build, *key).has_value());
+  auto matcher = match::Matcher::Load(dir / "dataset.lwfp", std::move(*key));
+  REQUIRE(matcher.has_value());
+  auto profiles = parsers::ProfileSet::WithBuiltins();
+  REQUIRE(profiles.has_value());
+
+  auto site = demo::FixtureServer::Start();
+  REQUIRE(site.has_value());
+  auto proxy = demo::Socks5Server::Start();
+  REQUIRE(proxy.has_value());
+  (*proxy)->MapOnion(kOnion, (*site)->port());
+  // The paste shows the records with their columns reordered, as a leaker would.
+  std::string paste = "name | plate\n";
+  for (int i = 0; i < kRecords; ++i) {
+    paste += "traveler number " + std::to_string(i) + " morales | KX-" + std::to_string(10000 + i) +
+             "-Q\n";
+  }
+  (*site)->SetRoute("/raw/big", demo::Route::Text(paste));
+
+  CrawlOptions options;
+  options.db_path = dir / "leakwatch.db";
+  options.fetch.proxy_url = (*proxy)->ProxyUrl();
+  options.fetch.min_delay = milliseconds(0);
+  SourceSpec source;
+  source.name = "paste";
+  source.start_urls = {std::string("http://") + kOnion + "/raw/big"};
+  options.sources = {source};
+  ParsersPageProcessor processor(*profiles, matcher->get());
+  util::SystemClock clock;
+  auto summary = RunCrawl(options, processor, clock);
+  REQUIRE(summary.has_value());
+  INFO(summary->ToString());
+
+  auto store = store::Store::Open(options.db_path, clock);
+  REQUIRE(store.has_value());
+  auto sightings = store->sightings().Query({});
+  REQUIRE(sightings.has_value());
+  REQUIRE(sightings->size() == 1);
+  CHECK(sightings->at(0).kind == store::SightingKind::kRecords);
+  CHECK(sightings->at(0).score == kRecords);
+  CHECK(store->coverage().CountSeen(store::CoverageKind::kRecord).value() == kRecords);
+}
+
 }  // namespace
 }  // namespace leakwatch::crawler
