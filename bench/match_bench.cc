@@ -233,14 +233,29 @@ int Records(const std::string& pack, const std::string& key, const std::string& 
   const double secs = Since(t);
   const double cpu_secs = CpuSeconds() - cpu;
   double score = 0;
+  uint64_t single_hits = 0;
+  // FNV-1a over every record finding's refs, score and single hits: two builds that
+  // print the same digest reported the same findings.
+  uint64_t digest = 0xcbf29ce484222325ULL;
+  auto mix = [&](std::string_view bytes) {
+    for (const char c : bytes) digest = (digest ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+  };
   for (const auto& f : r.findings) {
-    if (f.kind == match::FindingKind::kRecords) score = f.score;
+    if (f.kind != match::FindingKind::kRecords) continue;
+    score = f.score;
+    single_hits = f.single_hits;
+    mix(std::to_string(f.score) + "/" + std::to_string(f.single_hits) + "/" +
+        std::string(match::ConfidenceName(f.confidence)));
+    for (const auto& ref : f.dataset_refs) mix(ref + ",");
+    for (const uint32_t id : f.record_ids) mix(std::to_string(id) + ";");
   }
   std::printf(
       "records (exact+chunk+records, no sha256): %.0f MB in %.3f s = %.1f MB/s (cpu %.3f s = "
-      "%.1f MB/s); corroborated records found: %.0f\n",
+      "%.1f MB/s); corroborated records found: %.0f; identifier-only hits: %llu; findings "
+      "digest %016llx\n",
       static_cast<double>(text.size()) / 1e6, secs, static_cast<double>(text.size()) / 1e6 / secs,
-      cpu_secs, static_cast<double>(text.size()) / 1e6 / cpu_secs, score);
+      cpu_secs, static_cast<double>(text.size()) / 1e6 / cpu_secs, score,
+      static_cast<unsigned long long>(single_hits), static_cast<unsigned long long>(digest));
   return 0;
 }
 
