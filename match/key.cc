@@ -104,18 +104,32 @@ DatasetKey::~DatasetKey() {
 // crypto_shorthash_siphashx24 truncated to 8 bytes, at about half the cost.
 uint64_t DatasetKey::Prf64(char domain, std::string_view a, std::string_view b) const {
   const detail::SipHashX24First64 prf(record_subkey_.data());
+  static constexpr char kSeparator = 0;
+  // Short inputs (every value met in scanned text) are laid out contiguously on the
+  // stack and hashed in one pass; longer ones piece by piece.
+  constexpr size_t kInlineBytes = 192;
+  const size_t total = 1 + a.size() + (b.empty() ? 0 : 1 + b.size());
+  if (total <= kInlineBytes) {
+    unsigned char buf[kInlineBytes];
+    buf[0] = static_cast<unsigned char>(domain);
+    std::memcpy(buf + 1, a.data(), a.size());
+    if (!b.empty()) {
+      buf[1 + a.size()] = kSeparator;
+      std::memcpy(buf + 2 + a.size(), b.data(), b.size());
+    }
+    return prf.Hash(buf, total);
+  }
   const std::string_view d(&domain, 1);
   if (b.empty()) return prf.Hash({d, a});
-  static constexpr char kSeparator = 0;
   return prf.Hash({d, a, std::string_view(&kSeparator, 1), b});
 }
 
 uint64_t DatasetKey::HashSingle(std::string_view normalized) const {
-  return Prf64('S', normalized, {});
+  return Prf64(kSingleDomain, normalized, {});
 }
 
 uint64_t DatasetKey::HashPair(std::string_view identifier, std::string_view corroborating) const {
-  return Prf64('P', identifier, corroborating);
+  return Prf64(kPairDomain, identifier, corroborating);
 }
 
 std::array<uint8_t, 16> DatasetKey::HashPath(std::string_view relative_path) const {

@@ -22,6 +22,10 @@ namespace leakwatch::match {
 
 inline constexpr size_t kDatasetKeyBytes = 32;
 
+namespace detail {
+class TextRecordScanner;
+}  // namespace detail
+
 // Writes a new key of 32 random bytes (libsodium randombytes_buf) to `path` with mode
 // 0600. Refuses with AlreadyExists when `path` exists: overwriting a key orphans every
 // pack built with it.
@@ -55,6 +59,12 @@ class DatasetKey {
   std::array<uint8_t, 16> HashPath(std::string_view relative_path) const;
 
  private:
+  // The record scanner hashes identifier candidates in place, without a copy per call:
+  // it reads the record subkey and must prefix values as HashSingle does.
+  friend class detail::TextRecordScanner;
+  static constexpr char kSingleDomain = 'S';
+  static constexpr char kPairDomain = 'P';
+
   DatasetKey() = default;
   uint64_t Prf64(char domain, std::string_view a, std::string_view b) const;
 

@@ -8,6 +8,7 @@
 // and values into one buffer. Thread safety: pure functions.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
@@ -65,8 +66,36 @@ class SipHashX24First64 {
     return v0 ^ v1 ^ v2 ^ v3;
   }
 
+  // The same function of one contiguous input of `n` bytes at `p`, without the piece
+  // bookkeeping (the hot path: identifier candidates are short).
+  uint64_t Hash(const unsigned char* p, size_t n) const {
+    uint64_t v0 = 0x736f6d6570736575ULL ^ k0_;
+    uint64_t v1 = 0x646f72616e646f6dULL ^ k1_ ^ 0xee;
+    uint64_t v2 = 0x6c7967656e657261ULL ^ k0_;
+    uint64_t v3 = 0x7465646279746573ULL ^ k1_;
+    auto absorb = [&](uint64_t m) {
+      v3 ^= m;
+      Round(v0, v1, v2, v3);
+      Round(v0, v1, v2, v3);
+      v0 ^= m;
+    };
+    const unsigned char* const end = p + (n & ~size_t{7});
+    for (; p < end; p += 8) absorb(Load64(p));
+    uint64_t last = static_cast<uint64_t>(n) << 56;
+    for (size_t i = 0; i < (n & 7); ++i) last |= static_cast<uint64_t>(p[i]) << (8 * i);
+    absorb(last);
+    v2 ^= 0xee;
+    for (int i = 0; i < 4; ++i) Round(v0, v1, v2, v3);
+    return v0 ^ v1 ^ v2 ^ v3;
+  }
+
  private:
   static uint64_t Load64(const unsigned char* p) {
+    if constexpr (std::endian::native == std::endian::little) {
+      uint64_t v;
+      std::memcpy(&v, p, sizeof v);
+      return v;
+    }
     uint64_t v = 0;
     for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
     return v;

@@ -16,39 +16,21 @@ constexpr size_t kDedupeThreshold = 1 << 20;
 // Identifier candidates of one line compared for repeats.
 constexpr size_t kDedupeWindow = 32;
 
-enum CharClass : uint8_t { kToken = 0, kSpace = 1, kStrong = 2, kColon = 3 };
+// Plates and documents: spans longer than this are not tried.
+constexpr size_t kMaxCompactIdentifierBytes = 40;
 
-constexpr std::array<uint8_t, 256> MakeClasses() {
-  std::array<uint8_t, 256> c{};
-  for (const char ch : std::string_view(" \r\v\f")) c[static_cast<unsigned char>(ch)] = kSpace;
-  for (const char ch : std::string_view(",;|\t\"{}[]<>=()")) {
-    c[static_cast<unsigned char>(ch)] = kStrong;
+// NormalizeField's plate / document form per byte: uppercase ASCII alphanumerics,
+// 0 for the bytes it drops.
+constexpr std::array<char, 256> MakeUpperAlnum() {
+  std::array<char, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = static_cast<char>(c);
+  for (int c = 'A'; c <= 'Z'; ++c) {
+    t[static_cast<size_t>(c)] = static_cast<char>(c);
+    t[static_cast<size_t>(c + 32)] = static_cast<char>(c);
   }
-  c[static_cast<unsigned char>(':')] = kColon;
-  return c;
+  return t;
 }
-constexpr std::array<uint8_t, 256> kClass = MakeClasses();
-
-// Per byte: digit / alpha flags of token bytes, and whether the byte ends a token
-// (space or strong delimiter) or may (a colon, depending on its neighbours).
-enum ByteInfo : uint8_t { kDigit = 1, kAlpha = 2, kNotTokenByte = 4, kColonByte = 8 };
-
-constexpr std::array<uint8_t, 256> MakeInfo() {
-  std::array<uint8_t, 256> f{};
-  for (int c = 0; c < 256; ++c) {
-    const auto i = static_cast<size_t>(c);
-    if (c >= '0' && c <= '9') f[i] = kDigit;
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80) f[i] = kAlpha;
-    if (kClass[i] == kSpace || kClass[i] == kStrong) f[i] = kNotTokenByte;
-    if (kClass[i] == kColon) f[i] = kNotTokenByte | kColonByte;
-  }
-  return f;
-}
-constexpr std::array<uint8_t, 256> kInfo = MakeInfo();
-
-bool IsTrimmable(char c) {
-  return c == '\'' || c == '.' || c == '!' || c == '?' || c == '`' || c == '*';
-}
+constexpr std::array<char, 256> kUpperAlnum = MakeUpperAlnum();
 
 // Shape tests that keep normalisation and PRF work off tokens that cannot be a value
 // of the type.
@@ -56,7 +38,7 @@ bool IdentifierShapeOk(FieldType type, bool has_digit, bool has_alpha, size_t by
   switch (type) {
     case FieldType::kPlate:
     case FieldType::kDocument:
-      return has_digit && bytes >= 2 && bytes <= 40;
+      return has_digit && bytes >= 2 && bytes <= kMaxCompactIdentifierBytes;
     case FieldType::kDateTime:
       return has_digit && bytes >= 6 && bytes <= 40;
     case FieldType::kName:
@@ -69,8 +51,18 @@ bool IdentifierShapeOk(FieldType type, bool has_digit, bool has_alpha, size_t by
 
 }  // namespace
 
+size_t UpperAlnumInto(std::string_view bytes, char* out) {
+  char* w = out;
+  for (const char c : bytes) {
+    const char u = kUpperAlnum[static_cast<unsigned char>(c)];
+    *w = u;
+    w += u != 0 ? 1 : 0;
+  }
+  return static_cast<size_t>(w - out);
+}
+
 TextRecordScanner::TextRecordScanner(const RecordIndexes& indexes, const TextScanParams& params)
-    : idx_(indexes), params_(params) {
+    : idx_(indexes), single_prf_(indexes.key->record_subkey_.data()), params_(params) {
   // Plates and documents normalise identically and share one hash space: try that
   // normalisation once per candidate.
   auto& ids = idx_.identifier_types;
@@ -153,60 +145,8 @@ TextScanResult TextRecordScanner::Finish() {
   return r;
 }
 
-void TextRecordScanner::Tokenize(Line& line) const {
-  line.tokens.clear();
-  const std::string& s = line.text;
-  uint16_t cell = 0;
-  size_t i = 0;
-  const size_t n = s.size();
-  bool line_digit = false;
-  while (i < n) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    uint8_t cls = kClass[c];
-    if (cls == kColon) {
-      const bool delim = i + 1 >= n || s[i + 1] == ' ' || s[i + 1] == '\t' || s[i + 1] == '"' ||
-                         s[i + 1] == '\'' || (i > 0 && s[i - 1] == '"');
-      cls = delim ? kStrong : kToken;
-    }
-    if (cls == kStrong) {
-      if (cell < UINT16_MAX) ++cell;
-      ++i;
-      continue;
-    }
-    if (cls == kSpace) {
-      // Two or more spaces separate the columns of an aligned table.
-      size_t j = i;
-      while (j < n && kClass[static_cast<unsigned char>(s[j])] == kSpace) ++j;
-      if (j - i >= 2 && cell < UINT16_MAX) ++cell;
-      i = j;
-      continue;
-    }
-    // The hot loop: one table read per byte of a token.
-    size_t j = i;
-    uint8_t flags = 0;
-    while (j < n) {
-      const uint8_t info = kInfo[static_cast<unsigned char>(s[j])];
-      if ((info & kNotTokenByte) != 0) {
-        if ((info & kColonByte) == 0) break;
-        const bool delim = j + 1 >= n || s[j + 1] == ' ' || s[j + 1] == '\t' || s[j + 1] == '"' ||
-                           s[j + 1] == '\'';
-        if (delim) break;
-      }
-      flags |= info;
-      ++j;
-    }
-    const bool digit = (flags & kDigit) != 0;
-    line_digit |= digit;
-    size_t b = i, e = j;
-    while (b < e && IsTrimmable(s[b])) ++b;
-    while (e > b && IsTrimmable(s[e - 1])) --e;
-    if (b < e) {
-      line.tokens.push_back(Token{static_cast<uint32_t>(b), static_cast<uint32_t>(e), cell, digit,
-                                  (flags & kAlpha) != 0});
-    }
-    i = j;
-  }
-  line.has_digit = line_digit;
+void TextRecordScanner::Tokenize(Line& line) {
+  line.has_digit = tokenizer_.Tokenize(line.text, line.tokens);
   line.tokenized = true;
 }
 
@@ -246,6 +186,14 @@ void TextRecordScanner::GatherIdentifiers(size_t line_index) {
       if (next_digit >= t + kMaxIdentifierGram) continue;
     }
     bool digit = false, alpha = false;
+    // The plate / document form of the n-gram, extended token by token: UpperAlnum is
+    // byte-wise, so a longer span's form is the shorter one's plus that of its new
+    // bytes. The shape test caps such spans at kMaxCompactIdentifierBytes.
+    // compact[0] is HashSingle's domain byte, so the PRF runs on the buffer in place.
+    unsigned char compact[1 + kMaxCompactIdentifierBytes];
+    compact[0] = static_cast<unsigned char>(DatasetKey::kSingleDomain);
+    size_t compact_size = 0;
+    size_t compact_to = toks[t].begin;  // span bytes already in `compact`
     for (size_t g = 1; g <= kMaxIdentifierGram && t + g <= toks.size(); ++g) {
       const Token& last = toks[t + g - 1];
       if (last.cell != toks[t].cell) break;
@@ -260,8 +208,18 @@ void TextRecordScanner::GatherIdentifiers(size_t line_index) {
       for (size_t k = 0; k < idx_.identifier_types.size(); ++k) {
         const FieldType type = idx_.identifier_types[k];
         if (!IdentifierShapeOk(type, digit, alpha, bytes)) continue;
-        if (!NormalizeField(type, span, norm_)) continue;
-        const uint64_t h = idx_.key->HashSingle(norm_);
+        uint64_t h = 0;
+        if (type == FieldType::kPlate || type == FieldType::kDocument) {
+          compact_size +=
+              UpperAlnumInto(std::string_view(line.text.data() + compact_to, last.end - compact_to),
+                             reinterpret_cast<char*>(compact) + 1 + compact_size);
+          compact_to = last.end;
+          if (compact_size == 0) continue;
+          h = single_prf_.Hash(compact, 1 + compact_size);
+        } else {
+          if (!NormalizeField(type, span, norm_)) continue;
+          h = idx_.key->HashSingle(norm_);
+        }
         // The same value twice on a line ("AB 123" and "AB123") is looked up once;
         // only recent candidates are compared, so a hostile long line stays linear.
         bool repeated = false;

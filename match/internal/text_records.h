@@ -25,6 +25,8 @@
 #include <vector>
 
 #include "match/internal/hash_index.h"
+#include "match/internal/siphash.h"
+#include "match/internal/text_tokenizer.h"
 #include "match/key.h"
 #include "match/normalize.h"
 
@@ -51,9 +53,14 @@ struct TextScanResult {
   uint64_t distinct_single_values = 0;         // distinct identifier values that hit
 };
 
+// NormalizeField(kPlate or kDocument, bytes) written at `out` (uppercase ASCII
+// alphanumerics, everything else dropped) without a string; returns its length.
+// REQUIRES: `out` has room for bytes.size() bytes.
+size_t UpperAlnumInto(std::string_view bytes, char* out);
+
 class TextRecordScanner {
  public:
-  // REQUIRES: every pointer in `indexes` outlives the scanner.
+  // REQUIRES: indexes.key is set; every pointer in `indexes` outlives the scanner.
   TextRecordScanner(const RecordIndexes& indexes, const TextScanParams& params);
 
   void Feed(std::string_view bytes);
@@ -61,11 +68,7 @@ class TextRecordScanner {
   TextScanResult Finish();
 
  private:
-  struct Token {
-    uint32_t begin, end;
-    uint16_t cell;
-    bool has_digit, has_alpha;
-  };
+  using Token = TextToken;
   struct Line {
     std::string text;
     std::vector<Token> tokens;
@@ -85,13 +88,16 @@ class TextRecordScanner {
   Line& OpenLine();
   void EndLine();
   void ProcessSegment(size_t hit_from, size_t hit_to);
-  void Tokenize(Line& line) const;
+  void Tokenize(Line& line);
   void GatherIdentifiers(size_t line_index);
   void FindPairs(size_t line_index, size_t token_index, std::string_view identifier);
   void AddCorroborated(uint32_t record_id);
 
   RecordIndexes idx_;
+  // DatasetKey::HashSingle of plate / document candidates, computed in place.
+  SipHashX24First64 single_prf_;
   TextScanParams params_;
+  LineTokenizer tokenizer_;
   // True when every identifier type needs a digit: lines without one are skipped.
   bool identifiers_need_digit_ = false;
   // lines_[0, line_count_) is the segment; lines_[line_count_] (when present) holds
