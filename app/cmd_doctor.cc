@@ -4,6 +4,7 @@
 #include "app/commands.h"
 #include "app/crawl_setup.h"
 #include "crawler/preflight.h"
+#include "util/onion.h"
 
 namespace leakwatch::app {
 namespace {
@@ -20,6 +21,32 @@ void CheckSecrets(const config::Config& config, const Environment& env, Checklis
     } else {
       list.Fail("secret " + check.key_path, check.status.message());
     }
+  }
+}
+
+// A mistyped onion address fails every run with Tor's "invalid onion address"; the
+// v3 checksum finds the typo before any run.
+void CheckOnionAddresses(const config::Config& config, Checklist& list) {
+  int onions = 0;
+  std::vector<std::string> problems;
+  for (const config::SourceConfig& source : config.sources) {
+    for (const std::string& url : source.urls) {
+      Result<std::string> host = config::UrlHost(url);
+      if (!host.has_value() || !util::IsOnionHost(*host)) continue;
+      ++onions;
+      const Status status = util::CheckOnionV3Address(*host);
+      if (!status.ok()) problems.push_back("source " + source.name + ": " + status.message());
+    }
+  }
+  if (onions == 0) {
+    list.Skip("onion addresses", "no source has an .onion URL");
+  } else if (problems.empty()) {
+    list.Pass("onion addresses",
+              std::to_string(onions) + " .onion URL(s), all well-formed v3 addresses");
+  } else {
+    std::string detail = problems.front();
+    if (problems.size() > 1) detail += " (and " + std::to_string(problems.size() - 1) + " more)";
+    list.Fail("onion addresses", detail, "copy the address again from a trusted source");
   }
 }
 
@@ -90,6 +117,7 @@ int RunDoctor(Context& ctx) {
   list.Pass("config", config_path.string() + " parses and validates (" +
                           std::to_string(config->sources.size()) + " sources)");
   CheckSecrets(*config, ctx.env(), list);
+  CheckOnionAddresses(*config, list);
   AddDatabaseChecks(ctx.DbPath(*config), list);
   CheckPack(config->match, list);
   CheckTor(*config, ctx.env(), list);
@@ -102,7 +130,8 @@ int RunDoctor(Context& ctx) {
 void RegisterDoctor(CLI::App& root, Context& ctx, Action& action) {
   CLI::App* cmd = root.add_subcommand(
       "doctor",
-      "Check the setup: config, secrets, database, fingerprint pack, Tor proxy; one ✓/✗ "
+      "Check the setup: config, secrets, onion addresses, database, fingerprint pack, Tor "
+      "proxy; one ✓/✗ "
       "line per check, exit 0 when all pass, 1 otherwise");
   cmd->callback([&ctx, &action] { action = [&ctx] { return RunDoctor(ctx); }; });
 }

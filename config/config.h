@@ -366,9 +366,6 @@ Status ValidateSecretFiles(const Config& config, const Environment& env = Enviro
 // e.g. "8MiB", "512 KiB". InvalidArgument otherwise.
 Result<uint64_t> ParseByteSize(std::string_view text);
 
-// True when `host` is an onion-service name ("….onion", any case, trailing dot ok).
-bool IsOnionHost(std::string_view host);
-
 // The host of an absolute URL (lower-cased, without brackets for IPv6), or
 // InvalidArgument when `url` is not a valid http(s) URL as the loader accepts them.
 Result<std::string> UrlHost(std::string_view url);

@@ -21,6 +21,7 @@
 #include "config/internal/values.h"
 #include "util/duration.h"
 #include "util/files.h"
+#include "util/onion.h"
 
 namespace leakwatch::config {
 namespace fs = std::filesystem;
@@ -875,7 +876,7 @@ void ReadSource(TableReader& r, const TorConfig& tor, SourceConfig& out) {
       [&](const toml::node&, std::string& value, size_t) -> std::string {
         auto parsed = detail::ParseUrl(value, {"http", "https"});
         if (!parsed) return "bad URL " + QuoteUrl(value) + ": " + parsed.error().message();
-        if (IsOnionHost(parsed->host)) {
+        if (util::IsOnionHost(parsed->host)) {
           if (out.direct) {
             return "an .onion URL cannot be fetched with direct = true (onion services are "
                    "reachable only through Tor)";

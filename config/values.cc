@@ -254,13 +254,6 @@ Result<uint64_t> ParseByteSize(std::string_view text) {
                                  " has an unknown unit (B, KiB, MiB, GiB, TiB, kB, MB, GB, TB)");
 }
 
-bool IsOnionHost(std::string_view host) {
-  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
-  constexpr std::string_view kSuffix = ".onion";
-  return host.size() > kSuffix.size() &&
-         Lower(host.substr(host.size() - kSuffix.size())) == kSuffix;
-}
-
 Result<std::string> UrlHost(std::string_view url) {
   LW_ASSIGN_OR_RETURN(detail::ParsedUrl parsed, detail::ParseUrl(url, {"http", "https"}));
   return parsed.host;

@@ -20,6 +20,7 @@
 #include "store/warc_writer.h"
 #include "util/hash.h"
 #include "util/log.h"
+#include "util/onion.h"
 
 namespace leakwatch::crawler {
 namespace {
@@ -699,7 +700,7 @@ Status Validate(const CrawlOptions& options) {
       if (!parts || (parts->scheme != "http" && parts->scheme != "https")) {
         return Status::InvalidArgument("source " + spec.name + ": not an http(s) URL: " + url);
       }
-      if (detail::IsOnionHost(parts->host) && spec.direct) {
+      if (util::IsOnionHost(parts->host) && spec.direct) {
         return Status::InvalidArgument("source " + spec.name +
                                        ": an .onion URL cannot be fetched direct (without Tor)");
       }

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "crawler/internal/url.h"
+#include "util/onion.h"
 
 namespace leakwatch::crawler {
 namespace {
@@ -447,7 +448,7 @@ struct Fetcher::Impl {
     // certificates: a CA check would only refuse them. Clearnet hops keep full
     // verification (this is decided per hop, so a redirect off the onion gets it back).
     const Result<detail::UrlParts> hop = detail::SplitUrl(t.current_url);
-    if (hop.has_value() && detail::IsOnionHost(hop->host)) {
+    if (hop.has_value() && util::IsOnionHost(hop->host)) {
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
     }

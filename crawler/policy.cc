@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "crawler/internal/url.h"
+#include "util/onion.h"
 
 namespace leakwatch::crawler {
 namespace {
@@ -47,8 +48,8 @@ RedirectDecision DecideRedirect(const RedirectRules& rules, std::string_view cur
     return refuse(ErrorClass::kSessionExpired, "redirected to the login page");
   }
   auto current = detail::SplitUrl(current_url);
-  const bool from_onion = current && detail::IsOnionHost(current->host);
-  const bool to_onion = detail::IsOnionHost(parts->host);
+  const bool from_onion = current && util::IsOnionHost(current->host);
+  const bool to_onion = util::IsOnionHost(parts->host);
   if (from_onion && !to_onion) {
     return refuse(ErrorClass::kRedirectRefused,
                   "redirect from an onion to clearnet host " + parts->host);

@@ -12,6 +12,7 @@
 #include "demo/internal/rng.h"
 #include "demo/raster.h"
 #include "util/files.h"
+#include "util/onion.h"
 
 namespace leakwatch::demo {
 namespace {
@@ -361,11 +362,10 @@ std::string MybbFoot() {
 }  // namespace
 
 std::string OnionName(uint64_t seed, const std::string& label) {
-  constexpr std::string_view kBase32 = "abcdefghijklmnopqrstuvwxyz234567";
   Rng rng = Rng::Derive(seed, "onion:" + label);
-  std::string name;
-  for (int i = 0; i < 55; ++i) name += kBase32[rng.Below(kBase32.size())];
-  return name + "d.onion";  // v3 addresses end in the version byte's 'd'
+  std::array<uint8_t, 32> public_key{};
+  for (uint8_t& byte : public_key) byte = static_cast<uint8_t>(rng.Below(256));
+  return util::OnionV3Address(public_key);
 }
 
 struct World::Impl {

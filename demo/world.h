@@ -114,7 +114,8 @@ class World {
   std::unique_ptr<Impl> impl_;
 };
 
-// A 56-character v3-style onion host ("<56 base32 chars>.onion") for `label`.
+// A well-formed v3 onion host ("<56 base32 chars>.onion", valid checksum) for
+// `label`, stable per seed; `doctor` accepts it.
 std::string OnionName(uint64_t seed, const std::string& label);
 
 }  // namespace leakwatch::demo

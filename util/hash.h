@@ -35,4 +35,8 @@ class Sha256 {
 // One-shot SHA-256 as lowercase hex.
 std::string Sha256Hex(std::string_view bytes);
 
+// One-shot SHA3-256 (FIPS 202). libsodium has no SHA-3; Tor's onion addresses need it.
+using Sha3Digest = std::array<uint8_t, 32>;
+Sha3Digest Sha3_256(std::string_view bytes);
+
 }  // namespace leakwatch::util

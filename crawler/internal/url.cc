@@ -102,11 +102,4 @@ Result<std::string> NormalizeUrl(std::string_view url) {
   return out;
 }
 
-bool IsOnionHost(std::string_view host) {
-  constexpr std::string_view kSuffix = ".onion";
-  if (host.size() < kSuffix.size()) return false;
-  std::string tail(host.substr(host.size() - kSuffix.size()));
-  return Lower(tail) == kSuffix;
-}
-
 }  // namespace leakwatch::crawler::detail

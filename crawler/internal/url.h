@@ -26,6 +26,4 @@ Result<std::string> ResolveUrl(std::string_view base, std::string_view reference
 // dropped, fragment dropped, dot segments resolved. Only http and https.
 Result<std::string> NormalizeUrl(std::string_view url);
 
-bool IsOnionHost(std::string_view host);
-
 }  // namespace leakwatch::crawler::detail

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "config/config.h"
+#include "util/onion.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const leakwatch::config::Environment env =
@@ -36,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto& url : source.urls) {
       auto host = leakwatch::config::UrlHost(url);
       if (!host.has_value()) std::abort();
-      if (leakwatch::config::IsOnionHost(*host) &&
+      if (leakwatch::util::IsOnionHost(*host) &&
           (source.direct || config->tor.socks_proxy.empty())) {
         std::abort();
       }

@@ -109,6 +109,28 @@ TEST_CASE("doctor tells a dead proxy apart and fails on an unusable DB", "[unit]
   CHECK(Contains(cli.out, "garbage.db"));
 }
 
+TEST_CASE("doctor catches a mistyped onion address by its checksum", "[unit]") {
+  Cli cli;
+  auto proxy = demo::Socks5Server::Start();
+  REQUIRE(proxy.has_value());
+  auto config_with = [&](const std::string& onion) {
+    return cli.home.Write("lw.toml", "[store]\ndb = \"" + (cli.home / "lw.db").string() +
+                                         "\"\n[tor]\nsocks_proxy = \"" + (*proxy)->ProxyUrl() +
+                                         "\"\n[[sources]]\nname = \"tor-blog\"\nurls = [\"http://" +
+                                         onion + "/\"]\n");
+  };
+  // The Tor Project's published address, then the same with one letter changed.
+  fs::path config = config_with("2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion");
+  REQUIRE(cli({"--config", config.string(), "init"}) == 0);  // the database
+  CHECK(cli({"--config", config.string(), "doctor"}) == 0);
+  CHECK(Contains(cli.out, "✓ onion addresses: 1 .onion URL(s), all well-formed v3 addresses"));
+  config = config_with("2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen54wid.onion");
+  CHECK(cli({"--config", config.string(), "doctor"}) == 1);
+  CHECK(Contains(cli.out, "✗ onion addresses: source tor-blog: "));
+  CHECK(Contains(cli.out, "fails the address checksum: a character is mistyped"));
+  CHECK(Contains(cli.out, "✓ tor"));  // the rest of the setup is fine
+}
+
 TEST_CASE("doctor reports a broken config with file:line:col and exits 1", "[unit]") {
   Cli cli;
   const fs::path config = cli.home.Write("bad.toml", "[crawl]\nconcurrency = \"many\"\n");

@@ -25,17 +25,6 @@ TEST_CASE("ParseByteSize: bytes, binary and decimal units", "[unit]") {
   CHECK_FALSE(ParseByteSize("99999999999999999999").has_value());
 }
 
-TEST_CASE("IsOnionHost", "[unit]") {
-  CHECK(IsOnionHost("abc.onion"));
-  CHECK(IsOnionHost("www.ABC.Onion"));
-  CHECK(IsOnionHost("abc.onion."));
-  CHECK_FALSE(IsOnionHost(".onion"));
-  CHECK_FALSE(IsOnionHost("onion"));
-  CHECK_FALSE(IsOnionHost("abc.onion.example.org"));
-  CHECK_FALSE(IsOnionHost("notonion"));
-  CHECK_FALSE(IsOnionHost(""));
-}
-
 TEST_CASE("UrlHost", "[unit]") {
   CHECK(UrlHost("http://Example.ORG:8080/x").value() == "example.org");
   CHECK(UrlHost("https://[::1]/").value() == "::1");
