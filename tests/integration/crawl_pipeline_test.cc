@@ -28,6 +28,40 @@ using evidence_test::MakeTarGz;
 using evidence_test::PackOf;
 using evidence_test::RandomBytes;
 
+std::string Url(const std::string& path) { return std::string("http://") + kOnion + path; }
+
+// The fixture site behind the SOCKS5 gateway as kOnion.
+struct OnionSite {
+  OnionSite() {
+    REQUIRE(site.has_value());
+    REQUIRE(proxy.has_value());
+    (*proxy)->MapOnion(kOnion, (*site)->port());
+  }
+  demo::FixtureServer& server() { return **site; }
+  // One source crawling `paths` of the onion through the gateway; its DB in `dir`.
+  CrawlOptions OneSource(const leakwatch::testing::TempDir& dir, std::string name,
+                         const std::vector<std::string>& paths) const {
+    CrawlOptions options;
+    options.db_path = dir / "leakwatch.db";
+    options.fetch.proxy_url = (*proxy)->ProxyUrl();
+    options.fetch.min_delay = milliseconds(0);
+    SourceSpec source;
+    source.name = std::move(name);
+    for (const std::string& path : paths) source.start_urls.push_back(Url(path));
+    options.sources = {source};
+    return options;
+  }
+
+  Result<std::unique_ptr<demo::FixtureServer>> site = demo::FixtureServer::Start();
+  Result<std::unique_ptr<demo::Socks5Server>> proxy = demo::Socks5Server::Start();
+};
+
+std::vector<store::Sighting> SightingsIn(store::Store& store) {
+  auto sightings = store.sightings().Query({});
+  REQUIRE(sightings.has_value());
+  return std::move(sightings).value();
+}
+
 TEST_CASE("a leaked dataset file on an onion becomes an exact sighting", "[integration]") {
   leakwatch::testing::TempDir dir;
   const std::string leaked = RandomBytes(200 * 1024, 42);
@@ -35,52 +69,37 @@ TEST_CASE("a leaked dataset file on an onion becomes an exact sighting", "[integ
   auto profiles = parsers::ProfileSet::WithBuiltins();
   REQUIRE(profiles.has_value());
 
-  auto site = demo::FixtureServer::Start();
-  REQUIRE(site.has_value());
-  auto proxy = demo::Socks5Server::Start();
-  REQUIRE(proxy.has_value());
-  (*proxy)->MapOnion(kOnion, (*site)->port());
-  (*site)->SetRoute(
+  OnionSite onion;
+  onion.server().SetRoute(
       "/", demo::Route::Html("<html><body><h1>free dumps</h1><a href=\"/t/1\">border agency "
                              "photos</a></body></html>"));
-  (*site)->SetRoute("/t/1",
-                    demo::Route::Html("<html><body><p>enjoy</p>"
-                                      "<a href=\"/dl/photos.bin\">download</a></body></html>"));
+  onion.server().SetRoute(
+      "/t/1", demo::Route::Html("<html><body><p>enjoy</p>"
+                                "<a href=\"/dl/photos.bin\">download</a></body></html>"));
   demo::Route file = demo::Route::Text(leaked);
   file.content_type = "application/octet-stream";
-  (*site)->SetRoute("/dl/photos.bin", file);
+  onion.server().SetRoute("/dl/photos.bin", file);
 
-  CrawlOptions options;
-  options.db_path = dir / "leakwatch.db";
-  options.fetch.proxy_url = (*proxy)->ProxyUrl();
-  options.fetch.min_delay = milliseconds(0);
+  // The download is also a start URL, so this test does not depend on how the
+  // profile classifies links (parsers' own tests cover extraction).
+  CrawlOptions options = onion.OneSource(dir, "dump-site", {"/", "/dl/photos.bin"});
+  options.sources[0].profile = "generic";
   options.route_alerts = [](const store::NewSighting&) {
     return std::vector<store::NotificationRequest>{{"webhook:0", "{}"}};
   };
-  SourceSpec source;
-  source.name = "dump-site";
-  source.profile = "generic";
-  // The download is also a start URL, so this test does not depend on how the
-  // profile classifies links (parsers' own tests cover extraction).
-  source.start_urls = {std::string("http://") + kOnion + "/",
-                       std::string("http://") + kOnion + "/dl/photos.bin"};
-  options.sources = {source};
   ParsersPageProcessor processor(*profiles, matcher.get());
   util::SystemClock clock;
   auto summary = RunCrawl(options, processor, clock);
   REQUIRE(summary.has_value());
   INFO(summary->ToString());
-  CHECK((*site)->Hits("/dl/photos.bin") == 1);
+  CHECK(onion.server().Hits("/dl/photos.bin") == 1);
   CHECK(summary->new_sightings >= 1);
 
   auto store = store::Store::Open(options.db_path, clock);
   REQUIRE(store.has_value());
-  auto sightings = store->sightings().Query({});
-  REQUIRE(sightings.has_value());
   bool exact = false;
-  for (const auto& s : *sightings) {
-    if (s.kind == store::SightingKind::kExact &&
-        s.url == std::string("http://") + kOnion + "/dl/photos.bin") {
+  for (const auto& s : SightingsIn(*store)) {
+    if (s.kind == store::SightingKind::kExact && s.url == Url("/dl/photos.bin")) {
       exact = true;
       CHECK(s.source == "dump-site");
       CHECK(s.score == 1.0);
@@ -103,26 +122,14 @@ TEST_CASE("archive members and watch-list mentions become sightings", "[integrat
   auto watchlist = match::WatchList::Compile({"Perceptics"}, {}, true);
   REQUIRE(watchlist.has_value());
 
-  auto site = demo::FixtureServer::Start();
-  REQUIRE(site.has_value());
-  auto proxy = demo::Socks5Server::Start();
-  REQUIRE(proxy.has_value());
-  (*proxy)->MapOnion(kOnion, (*site)->port());
-  (*site)->SetRoute("/raw/1", demo::Route::Text("new dump: perceptics plate reader database, "
-                                                "150k travelers, link below\n"));
+  OnionSite onion;
+  onion.server().SetRoute("/raw/1", demo::Route::Text("new dump: perceptics plate reader database, "
+                                                      "150k travelers, link below\n"));
   demo::Route archive = demo::Route::Text(MakeTarGz("dump/plates/0001.jpg", leaked));
   archive.content_type = "application/gzip";
-  (*site)->SetRoute("/dl/dump.tar.gz", archive);
+  onion.server().SetRoute("/dl/dump.tar.gz", archive);
 
-  CrawlOptions options;
-  options.db_path = dir / "leakwatch.db";
-  options.fetch.proxy_url = (*proxy)->ProxyUrl();
-  options.fetch.min_delay = milliseconds(0);
-  SourceSpec source;
-  source.name = "paste";
-  source.start_urls = {std::string("http://") + kOnion + "/raw/1",
-                       std::string("http://") + kOnion + "/dl/dump.tar.gz"};
-  options.sources = {source};
+  const CrawlOptions options = onion.OneSource(dir, "paste", {"/raw/1", "/dl/dump.tar.gz"});
   ParsersPageProcessor processor(*profiles, matcher.get(), parsers::Limits{}, &*watchlist);
   util::SystemClock clock;
   auto summary = RunCrawl(options, processor, clock);
@@ -131,14 +138,12 @@ TEST_CASE("archive members and watch-list mentions become sightings", "[integrat
 
   auto store = store::Store::Open(options.db_path, clock);
   REQUIRE(store.has_value());
-  auto sightings = store->sightings().Query({});
-  REQUIRE(sightings.has_value());
   bool member = false;
   bool mention = false;
-  for (const auto& s : *sightings) {
+  for (const auto& s : SightingsIn(*store)) {
     if (s.kind == store::SightingKind::kExact && s.member_path == "dump/plates/0001.jpg") {
       member = true;
-      CHECK(s.url == std::string("http://") + kOnion + "/dl/dump.tar.gz");
+      CHECK(s.url == Url("/dl/dump.tar.gz"));
       CHECK(s.sha256.size() == 64);
     }
     if (s.kind == store::SightingKind::kMention) {
@@ -177,27 +182,16 @@ TEST_CASE("every corroborated record of a large paste counts towards coverage", 
   auto profiles = parsers::ProfileSet::WithBuiltins();
   REQUIRE(profiles.has_value());
 
-  auto site = demo::FixtureServer::Start();
-  REQUIRE(site.has_value());
-  auto proxy = demo::Socks5Server::Start();
-  REQUIRE(proxy.has_value());
-  (*proxy)->MapOnion(kOnion, (*site)->port());
+  OnionSite onion;
   // The paste shows the records with their columns reordered, as a leaker would.
   std::string paste = "name | plate\n";
   for (int i = 0; i < kRecords; ++i) {
     paste += "traveler number " + std::to_string(i) + " morales | KX-" + std::to_string(10000 + i) +
              "-Q\n";
   }
-  (*site)->SetRoute("/raw/big", demo::Route::Text(paste));
+  onion.server().SetRoute("/raw/big", demo::Route::Text(paste));
 
-  CrawlOptions options;
-  options.db_path = dir / "leakwatch.db";
-  options.fetch.proxy_url = (*proxy)->ProxyUrl();
-  options.fetch.min_delay = milliseconds(0);
-  SourceSpec source;
-  source.name = "paste";
-  source.start_urls = {std::string("http://") + kOnion + "/raw/big"};
-  options.sources = {source};
+  const CrawlOptions options = onion.OneSource(dir, "paste", {"/raw/big"});
   ParsersPageProcessor processor(*profiles, matcher->get());
   util::SystemClock clock;
   auto summary = RunCrawl(options, processor, clock);
@@ -206,11 +200,10 @@ TEST_CASE("every corroborated record of a large paste counts towards coverage", 
 
   auto store = store::Store::Open(options.db_path, clock);
   REQUIRE(store.has_value());
-  auto sightings = store->sightings().Query({});
-  REQUIRE(sightings.has_value());
-  REQUIRE(sightings->size() == 1);
-  CHECK(sightings->at(0).kind == store::SightingKind::kRecords);
-  CHECK(sightings->at(0).score == kRecords);
+  const std::vector<store::Sighting> sightings = SightingsIn(*store);
+  REQUIRE(sightings.size() == 1);
+  CHECK(sightings[0].kind == store::SightingKind::kRecords);
+  CHECK(sightings[0].score == kRecords);
   CHECK(store->coverage().CountSeen(store::CoverageKind::kRecord).value() == kRecords);
 }
 
