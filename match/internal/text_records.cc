@@ -176,15 +176,7 @@ void TextRecordScanner::GatherIdentifiers(size_t line_index) {
   if (identifiers_need_digit_ && !line.has_digit) return;
   const auto& toks = line.tokens;
   const size_t line_first = candidates_.size();
-  size_t next_digit = 0;  // first token at or after t with a digit
-  for (size_t t = 0; t < toks.size(); ++t) {
-    if (identifiers_need_digit_) {
-      // Only n-grams that reach a digit token can pass the shape test: skip starts
-      // more than an n-gram away from the next one.
-      if (next_digit < t) next_digit = t;
-      while (next_digit < toks.size() && !toks[next_digit].has_digit) ++next_digit;
-      if (next_digit >= t + kMaxIdentifierGram) continue;
-    }
+  auto try_start = [&](size_t t) {
     bool digit = false, alpha = false;
     // The plate / document form of the n-gram, extended token by token: UpperAlnum is
     // byte-wise, so a longer span's form is the shorter one's plus that of its new
@@ -234,6 +226,21 @@ void TextRecordScanner::GatherIdentifiers(size_t line_index) {
                                static_cast<uint8_t>(g), static_cast<uint8_t>(k)});
       }
     }
+  };
+  if (!identifiers_need_digit_) {
+    for (size_t t = 0; t < toks.size(); ++t) try_start(t);
+    return;
+  }
+  // Only n-grams that reach a digit token can pass the shape test: the starts within
+  // an n-gram before each digit token, in order, each once.
+  size_t next_start = 0;
+  for (size_t d = 0; d < toks.size(); ++d) {
+    if (!toks[d].has_digit) continue;
+    for (size_t t = std::max(next_start, d + 1 - std::min(d + 1, kMaxIdentifierGram)); t <= d;
+         ++t) {
+      try_start(t);
+    }
+    next_start = d + 1;
   }
 }
 

@@ -170,7 +170,7 @@ bool LineTokenizer::Tokenize(std::string_view line, std::vector<TextToken>& out)
   const size_t n = line.size();
   if (n == 0) return false;
   const size_t blocks = (n + 63) / 64;
-  masks_.resize(blocks);
+  if (masks_.size() < blocks) masks_.resize(blocks);  // never shrinks: no refill per line
   const auto* data = reinterpret_cast<const unsigned char*>(line.data());
   auto classify = [&](size_t block) {
     if (block >= blocks) return RawMasks{};
@@ -246,15 +246,34 @@ bool LineTokenizer::Tokenize(std::string_view line, std::vector<TextToken>& out)
     while (rest == 0 && w + 1 < blocks) rest = ~masks_[++w].token;
     const size_t e = rest == 0 ? blocks * 64 : w * 64 + static_cast<size_t>(std::countr_zero(rest));
     pending = rest == 0 ? 0 : masks_[w].token & (~uint64_t{0} << (e % 64));
+    // Trimmable bytes are neither digits nor letters: the run's flags are the token's.
     const size_t run_begin = b;
     size_t t_end = e;
-    while (b < t_end && BitAt(masks_[b / 64].trim, b)) ++b;
-    while (t_end > b && BitAt(masks_[(t_end - 1) / 64].trim, t_end - 1)) --t_end;
-    if (b == t_end) continue;
+    bool has_digit = false, has_alpha = false;
+    if (run_begin / 64 == (e - 1) / 64) {
+      // The common case, a run inside one block: trimming is a first / last bit of
+      // the run's non-trimmable bytes.
+      const Masks& m = masks_[run_begin / 64];
+      const size_t base = run_begin / 64 * 64;
+      const uint64_t run =
+          (~uint64_t{0} << (run_begin % 64)) & (~uint64_t{0} >> (63 - (e - 1) % 64));
+      const uint64_t keep = run & ~m.trim;
+      if (keep == 0) continue;
+      b = base + static_cast<size_t>(std::countr_zero(keep));
+      t_end = base + 64 - static_cast<size_t>(std::countl_zero(keep));
+      has_digit = (m.digit & run) != 0;
+      has_alpha = (m.alpha & run) != 0;
+    } else {
+      while (b < t_end && BitAt(masks_[b / 64].trim, b)) ++b;
+      while (t_end > b && BitAt(masks_[(t_end - 1) / 64].trim, t_end - 1)) --t_end;
+      if (b == t_end) continue;
+      has_digit = any_in(&Masks::digit, b, t_end);
+      has_alpha = any_in(&Masks::alpha, b, t_end);
+    }
     count_to(run_begin);
     out.push_back(TextToken{static_cast<uint32_t>(b), static_cast<uint32_t>(t_end),
-                            static_cast<uint16_t>(std::min<uint32_t>(cells, kMaxCell)),
-                            any_in(&Masks::digit, b, t_end), any_in(&Masks::alpha, b, t_end)});
+                            static_cast<uint16_t>(std::min<uint32_t>(cells, kMaxCell)), has_digit,
+                            has_alpha});
   }
 }
 
