@@ -24,17 +24,30 @@ struct ScanFlags {
   std::vector<std::string> paths;
 };
 
+// A records finding's dataset_refs name its first match::kMaxRefsPerFinding records;
+// the owner running `scan` wants every record the file exposes.
+std::vector<std::string> AllRefs(const match::Finding& f) {
+  if (f.kind != match::FindingKind::kRecords || f.record_ids.size() <= f.dataset_refs.size()) {
+    return f.dataset_refs;
+  }
+  std::vector<std::string> refs;
+  refs.reserve(f.record_ids.size());
+  for (const uint32_t id : f.record_ids) refs.push_back("r:" + std::to_string(id));
+  return refs;
+}
+
 class OutputSink final : public match::ScanSink {
  public:
   OutputSink(Context& ctx, bool jsonl) : ctx_(ctx), jsonl_(jsonl) {}
 
   void OnFinding(const match::Finding& f) override {
+    const std::vector<std::string> refs = AllRefs(f);
     if (jsonl_) {
       nlohmann::json j = {{"path", f.path},
                           {"kind", match::FindingKindName(f.kind)},
                           {"score", f.score},
                           {"confidence", match::ConfidenceName(f.confidence)},
-                          {"dataset_ref", f.dataset_refs},
+                          {"dataset_ref", refs},
                           {"sha256", f.sha256},
                           {"size", f.size},
                           {"matched_bytes", f.matched_bytes},
@@ -44,17 +57,15 @@ class OutputSink final : public match::ScanSink {
       return;
     }
     Header();
-    std::string refs;
-    for (size_t i = 0; i < f.dataset_refs.size() && i < 3; ++i) {
-      refs += (i ? "," : "") + f.dataset_refs[i];
-    }
-    if (f.dataset_refs.size() > 3) refs += ",+" + std::to_string(f.dataset_refs.size() - 3);
+    std::string shown;
+    for (size_t i = 0; i < refs.size() && i < 3; ++i) shown += (i ? "," : "") + refs[i];
+    if (refs.size() > 3) shown += ",+" + std::to_string(refs.size() - 3);
     std::ostringstream score;
     score << std::fixed << std::setprecision(f.kind == match::FindingKind::kRecords ? 0 : 3)
           << f.score;
     ctx_.out() << std::left << std::setw(9) << match::FindingKindName(f.kind) << std::setw(9)
                << score.str() << std::setw(6) << match::ConfidenceName(f.confidence)
-               << std::setw(24) << refs << f.path << "\n";
+               << std::setw(24) << shown << f.path << "\n";
   }
 
   void OnAnomaly(const match::Anomaly& a) override {
