@@ -32,24 +32,24 @@ constexpr std::array<char, 256> MakeUpperAlnum() {
 }
 constexpr std::array<char, 256> kUpperAlnum = MakeUpperAlnum();
 
+}  // namespace
+
 // Shape tests that keep normalisation and PRF work off tokens that cannot be a value
 // of the type.
-bool IdentifierShapeOk(FieldType type, bool has_digit, bool has_alpha, size_t bytes) {
+TextRecordScanner::Shape TextRecordScanner::ShapeOf(FieldType type) {
   switch (type) {
     case FieldType::kPlate:
     case FieldType::kDocument:
-      return has_digit && bytes >= 2 && bytes <= kMaxCompactIdentifierBytes;
+      return {true, false, 2, kMaxCompactIdentifierBytes};
     case FieldType::kDateTime:
-      return has_digit && bytes >= 6 && bytes <= 40;
+      return {true, false, 6, 40};
     case FieldType::kName:
-      return has_alpha && bytes <= kMaxCandidateBytes;
+      return {false, true, 0, kMaxCandidateBytes};
     case FieldType::kGeneric:
-      return bytes <= kMaxCandidateBytes;
+      return {false, false, 0, kMaxCandidateBytes};
   }
-  return false;
+  return {false, false, 1, 0};  // never passes
 }
-
-}  // namespace
 
 size_t UpperAlnumInto(std::string_view bytes, char* out) {
   char* w = out;
@@ -73,6 +73,7 @@ TextRecordScanner::TextRecordScanner(const RecordIndexes& indexes, const TextSca
     return t == FieldType::kPlate || t == FieldType::kDocument || t == FieldType::kDateTime;
   });
   if (params_.window_lines * 2 + 1 > kMaxSegmentLines / 2) params_.window_lines = 8;
+  for (const FieldType type : ids) shapes_.push_back(ShapeOf(type));
 }
 
 TextRecordScanner::Line& TextRecordScanner::OpenLine() {
@@ -172,6 +173,8 @@ void TextRecordScanner::ProcessSegment(size_t hit_from, size_t hit_to) {
 
 void TextRecordScanner::GatherIdentifiers(size_t line_index) {
   Line& line = lines_[line_index];
+  // A line without a digit is not tokenized here (FindPairs does it if it needs it).
+  if (identifiers_need_digit_ && !line.tokenized && !HasAsciiDigit(line.text)) return;
   if (!line.tokenized) Tokenize(line);
   if (identifiers_need_digit_ && !line.has_digit) return;
   const auto& toks = line.tokens;
@@ -199,7 +202,11 @@ void TextRecordScanner::GatherIdentifiers(size_t line_index) {
       const std::string_view span(line.text.data() + toks[t].begin, bytes);
       for (size_t k = 0; k < idx_.identifier_types.size(); ++k) {
         const FieldType type = idx_.identifier_types[k];
-        if (!IdentifierShapeOk(type, digit, alpha, bytes)) continue;
+        const Shape& shape = shapes_[k];
+        if ((shape.need_digit && !digit) || (shape.need_alpha && !alpha) ||
+            bytes < shape.min_bytes || bytes > shape.max_bytes) {
+          continue;
+        }
         uint64_t h = 0;
         if (type == FieldType::kPlate || type == FieldType::kDocument) {
           compact_size +=

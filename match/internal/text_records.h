@@ -85,6 +85,13 @@ class TextRecordScanner {
     uint8_t type;  // index into idx_.identifier_types
   };
 
+  // What a span must look like to be tried as an identifier of a type.
+  struct Shape {
+    bool need_digit, need_alpha;
+    size_t min_bytes, max_bytes;
+  };
+  static Shape ShapeOf(FieldType type);
+
   Line& OpenLine();
   void EndLine();
   void ProcessSegment(size_t hit_from, size_t hit_to);
@@ -100,6 +107,7 @@ class TextRecordScanner {
   LineTokenizer tokenizer_;
   // True when every identifier type needs a digit: lines without one are skipped.
   bool identifiers_need_digit_ = false;
+  std::vector<Shape> shapes_;  // per idx_.identifier_types entry
   // lines_[0, line_count_) is the segment; lines_[line_count_] (when present) holds
   // the line being fed. Entries beyond keep their buffers for reuse.
   std::vector<Line> lines_;

@@ -107,6 +107,27 @@ bool TokenizeLineScalar(std::string_view s, std::vector<TextToken>& out) {
   return line_digit;
 }
 
+bool HasAsciiDigit(std::string_view bytes) {
+  size_t i = 0;
+#if LW_TOKENIZER_SSE2
+  const __m128i below_zero = _mm_set1_epi8(static_cast<char>('0' - 1 - 128));
+  const __m128i above_nine = _mm_set1_epi8(static_cast<char>('9' + 1 - 128));
+  const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80));
+  for (; i + 16 <= bytes.size(); i += 16) {
+    // Signed compares after flipping the top bit are unsigned compares.
+    const __m128i x =
+        _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes.data() + i)), flip);
+    const __m128i digit =
+        _mm_and_si128(_mm_cmpgt_epi8(x, below_zero), _mm_cmplt_epi8(x, above_nine));
+    if (_mm_movemask_epi8(digit) != 0) return true;
+  }
+#endif
+  for (; i < bytes.size(); ++i) {
+    if (bytes[i] >= '0' && bytes[i] <= '9') return true;
+  }
+  return false;
+}
+
 #if LW_TOKENIZER_SSE2
 namespace {
 

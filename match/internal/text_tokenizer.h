@@ -40,6 +40,10 @@ struct TextToken {
 // an ASCII digit. REQUIRES: line.size() < 2^32.
 bool TokenizeLineScalar(std::string_view line, std::vector<TextToken>& out);
 
+// Whether `bytes` holds an ASCII digit (what TokenizeLineScalar returns), without
+// tokenizing: 16 bytes per step with SSE2.
+bool HasAsciiDigit(std::string_view bytes);
+
 class LineTokenizer {
  public:
   // Same contract and output as TokenizeLineScalar, faster.

@@ -25,6 +25,10 @@ std::string Describe(const std::vector<TextToken>& tokens) {
 
 // Both implementations on `line`: same tokens, same digit answer.
 void ExpectAgree(LineTokenizer& fast, const std::string& line) {
+  {
+    std::vector<TextToken> ignored;
+    REQUIRE(HasAsciiDigit(line) == TokenizeLineScalar(line, ignored));
+  }
   std::vector<TextToken> want, got = {TextToken{1, 2, 3, true, true}};  // stale: must be cleared
   const bool want_digit = TokenizeLineScalar(line, want);
   const bool got_digit = fast.Tokenize(line, got);
