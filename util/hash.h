@@ -15,7 +15,7 @@ using Sha256Digest = std::array<uint8_t, 32>;
 std::string HexEncode(std::string_view bytes);
 std::string HexEncode(const uint8_t* data, size_t size);
 
-// Incremental SHA-256 (libsodium), for content streamed in pieces.
+// Incremental SHA-256 (OpenSSL), for content streamed in pieces.
 class Sha256 {
  public:
   Sha256();
@@ -35,7 +35,7 @@ class Sha256 {
 // One-shot SHA-256 as lowercase hex.
 std::string Sha256Hex(std::string_view bytes);
 
-// One-shot SHA3-256 (FIPS 202). libsodium has no SHA-3; Tor's onion addresses need it.
+// One-shot SHA3-256 (FIPS 202), as Tor's onion-address checksum needs.
 using Sha3Digest = std::array<uint8_t, 32>;
 Sha3Digest Sha3_256(std::string_view bytes);
 
