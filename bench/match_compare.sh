@@ -7,10 +7,33 @@
 # of the 200 k records), recs10m.lwfp (format 2, from OLD), recs10m.v3.lwfp (format 3,
 # from NEW), random1g.bin, files.lwfp, empty/ (an empty directory) and, for the scan
 # row, copy-of-dataset-file.bin (a copy of one file the files.lwfp pack was built from).
+#
+# MODE=records runs only the record-matching comparison: REPEAT (default 3) alternating
+# OLD/NEW runs over the 10 M-record format 3 pack (recs10m.v3.lwfp) and the 200 k pack
+# (r200k.v3.lwfp, built by NEW), the grep baseline, and a dump of dataset rows
+# (csv2.txt = head -c 2000000 recs10m.csv: every line a hit) whose findings digest
+# must be the same for both binaries.
 set -u
 : "${OLD:?set OLD to the baseline match_bench}" "${NEW:?set NEW to the new match_bench}"
 : > empty.txt
 T="/usr/bin/time"
+if [ "${MODE:-all}" = records ]; then
+  echo "== uptime"; uptime
+  for i in $(seq 1 "${REPEAT:-3}"); do
+    echo "== round $i: 10M records, 200 MB text"
+    $OLD records recs10m.v3.lwfp k.key text200.txt | sed 's/^/old: /'
+    $NEW records recs10m.v3.lwfp k.key text200.txt | sed 's/^/new: /'
+    echo "== round $i: 200k records, 20 MB text"
+    $OLD records r200k.v3.lwfp k.key text20.txt | sed 's/^/old: /'
+    $NEW records r200k.v3.lwfp k.key text20.txt | sed 's/^/new: /'
+  done
+  echo "== dataset rows (every line a hit), 10M records"
+  $OLD records recs10m.v3.lwfp k.key csv2.txt | sed 's/^/old: /'
+  $NEW records recs10m.v3.lwfp k.key csv2.txt | sed 's/^/new: /'
+  $T -f "grep200k: %e s wall, %U+%S s cpu, max RSS %M KB" grep -F -c -f p_unused.txt text20.txt
+  echo "== uptime"; uptime
+  exit 0
+fi
 echo "== uptime"; uptime
 echo "== prf"; $OLD prf; $NEW prf
 echo "== 200k pack build (OLD -> its format, NEW -> format 3)"

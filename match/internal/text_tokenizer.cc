@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <cstring>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -145,37 +144,56 @@ inline __m128i InRange(__m128i x, unsigned char lo, unsigned char hi) {
   const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8(static_cast<char>(lo)));
   return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(static_cast<char>(hi - lo))), d);
 }
-inline uint64_t Bits(__m128i m, int shift) {
-  return static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(m))) << shift;
+// The byte mask of `m` without its first `drop` bytes, at bit `shift`.
+inline uint64_t Bits(__m128i m, unsigned drop, int shift) {
+  return static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(m)) >> drop) << shift;
 }
 
-// REQUIRES: 64 readable bytes at p.
-RawMasks Classify64(const unsigned char* p) {
+// Classes of the 16 bytes in x, less the first `drop`, ORed into r at bit `sh`.
+inline void Classify16(__m128i x, unsigned drop, int sh, RawMasks& r) {
+  auto bits = [&](__m128i m) { return Bits(m, drop, sh); };
+  const __m128i blank = Eq(x, ' ');
+  const __m128i tab = Eq(x, '\t');
+  const __m128i quote = Eq(x, '"');
+  const __m128i apostrophe = Eq(x, '\'');
+  r.space |= bits(_mm_or_si128(blank, InRange(x, '\v', '\r')));
+  const __m128i strong = _mm_or_si128(
+      _mm_or_si128(_mm_or_si128(tab, quote), _mm_or_si128(Eq(x, ','), Eq(x, ';'))),
+      _mm_or_si128(_mm_or_si128(Eq(x, '['), Eq(x, ']')),
+                   _mm_or_si128(_mm_or_si128(InRange(x, '(', ')'), InRange(x, '<', '>')),
+                                InRange(x, '{', '}'))));
+  r.strong |= bits(strong);
+  r.colon |= bits(Eq(x, ':'));
+  r.ends_colon |= bits(_mm_or_si128(_mm_or_si128(blank, tab), _mm_or_si128(quote, apostrophe)));
+  r.quote |= bits(quote);
+  r.digit |= bits(InRange(x, '0', '9'));
+  r.alpha |= bits(_mm_or_si128(InRange(x, 'a', 'z'), InRange(x, 'A', 'Z'))) | bits(x);
+  const __m128i trim = _mm_or_si128(
+      _mm_or_si128(_mm_or_si128(apostrophe, Eq(x, '.')), _mm_or_si128(Eq(x, '!'), Eq(x, '?'))),
+      _mm_or_si128(Eq(x, '`'), Eq(x, '*')));
+  r.trim |= bits(trim);
+}
+
+// Classes of the bytes [start, start + 64) of data[0, n); bits past n stay zero. Reads
+// only inside data: a last partial 16-byte chunk is classified from the 16 bytes that
+// end the line, its leading bytes dropped from the masks (a line shorter than 16 bytes
+// is copied).
+RawMasks ClassifyBlock(const unsigned char* data, size_t n, size_t start) {
   RawMasks r;
   for (int k = 0; k < 4; ++k) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-    const int sh = 16 * k;
-    const __m128i blank = Eq(x, ' ');
-    const __m128i tab = Eq(x, '\t');
-    const __m128i quote = Eq(x, '"');
-    const __m128i apostrophe = Eq(x, '\'');
-    r.space |= Bits(_mm_or_si128(blank, InRange(x, '\v', '\r')), sh);
-    const __m128i strong = _mm_or_si128(
-        _mm_or_si128(_mm_or_si128(tab, quote), _mm_or_si128(Eq(x, ','), Eq(x, ';'))),
-        _mm_or_si128(_mm_or_si128(Eq(x, '['), Eq(x, ']')),
-                     _mm_or_si128(_mm_or_si128(InRange(x, '(', ')'), InRange(x, '<', '>')),
-                                  InRange(x, '{', '}'))));
-    r.strong |= Bits(strong, sh);
-    r.colon |= Bits(Eq(x, ':'), sh);
-    r.ends_colon |=
-        Bits(_mm_or_si128(_mm_or_si128(blank, tab), _mm_or_si128(quote, apostrophe)), sh);
-    r.quote |= Bits(quote, sh);
-    r.digit |= Bits(InRange(x, '0', '9'), sh);
-    r.alpha |= Bits(_mm_or_si128(InRange(x, 'a', 'z'), InRange(x, 'A', 'Z')), sh) | Bits(x, sh);
-    const __m128i trim = _mm_or_si128(
-        _mm_or_si128(_mm_or_si128(apostrophe, Eq(x, '.')), _mm_or_si128(Eq(x, '!'), Eq(x, '?'))),
-        _mm_or_si128(Eq(x, '`'), Eq(x, '*')));
-    r.trim |= Bits(trim, sh);
+    const size_t at = start + 16 * static_cast<size_t>(k);
+    if (at >= n) break;
+    const size_t rem = n - at;
+    if (rem >= 16) {
+      Classify16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + at)), 0, 16 * k, r);
+    } else if (n >= 16) {
+      Classify16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + n - 16)),
+                 static_cast<unsigned>(16 - rem), 16 * k, r);
+    } else {
+      unsigned char chunk[16] = {};
+      for (size_t i = 0; i < rem; ++i) chunk[i] = data[at + i];
+      Classify16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(chunk)), 0, 16 * k, r);
+    }
   }
   return r;
 }
@@ -194,13 +212,7 @@ bool LineTokenizer::Tokenize(std::string_view line, std::vector<TextToken>& out)
   if (masks_.size() < blocks) masks_.resize(blocks);  // never shrinks: no refill per line
   const auto* data = reinterpret_cast<const unsigned char*>(line.data());
   auto classify = [&](size_t block) {
-    if (block >= blocks) return RawMasks{};
-    if ((block + 1) * 64 <= n) return Classify64(data + block * 64);
-    // The last, partial block: NUL padding is a token byte without flags, and the
-    // bits past the end are masked off below.
-    unsigned char tail[64] = {};
-    std::memcpy(tail, data + block * 64, n - block * 64);
-    return Classify64(tail);
+    return block < blocks ? ClassifyBlock(data, n, block * 64) : RawMasks{};
   };
   RawMasks prev, cur = classify(0);
   bool digit = false;
