@@ -150,7 +150,7 @@ inline uint64_t Bits(__m128i m, unsigned drop, int shift) {
 }
 
 // Classes of the 16 bytes in x, less the first `drop`, ORed into r at bit `sh`.
-inline void Classify16(__m128i x, unsigned drop, int sh, RawMasks& r) {
+[[gnu::always_inline]] inline void Classify16(__m128i x, unsigned drop, int sh, RawMasks& r) {
   auto bits = [&](__m128i m) { return Bits(m, drop, sh); };
   const __m128i blank = Eq(x, ' ');
   const __m128i tab = Eq(x, '\t');
