@@ -142,17 +142,23 @@ bool IsValidUtf8(std::string_view text) {
 std::string SanitizeUtf8(std::string_view text, size_t* replaced) {
   std::string out;
   out.reserve(text.size());
+  size_t valid_from = 0;  // start of the valid run not yet copied: copied in one append
   for (size_t i = 0; i < text.size();) {
-    const size_t length = Utf8SequenceLength(text, i);
-    if (length == 0) {
-      out.append(kReplacement);
-      if (replaced != nullptr) ++*replaced;
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
       ++i;
-    } else {
-      out.append(text.substr(i, length));
-      i += length;
+      continue;
     }
+    const size_t length = Utf8SequenceLength(text, i);
+    if (length != 0) {
+      i += length;
+      continue;
+    }
+    out.append(text.substr(valid_from, i - valid_from));
+    out.append(kReplacement);
+    if (replaced != nullptr) ++*replaced;
+    valid_from = ++i;
   }
+  out.append(text.substr(valid_from));
   return out;
 }
 

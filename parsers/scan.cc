@@ -62,11 +62,15 @@ char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' +
 
 bool IsBase32(char c) { return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7'); }
 
-bool IsDelimiter(char c) {
-  return static_cast<unsigned char>(c) <= 0x20 || c == '"' || c == '\'' || c == '<' || c == '>' ||
-         c == '(' || c == ')' || c == '[' || c == ']' || c == '{' || c == '}' || c == '`' ||
-         c == '|';
-}
+constexpr std::array<bool, 256> kDelimiters = [] {
+  std::array<bool, 256> table{};
+  for (size_t c = 0; c <= 0x20; ++c) table[c] = true;
+  for (const char c : std::string_view("\"'<>()[]{}`|"))
+    table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
+
+bool IsDelimiter(char c) { return kDelimiters[static_cast<unsigned char>(c)]; }
 
 bool IsTrailingPunctuation(char c) {
   return c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == '*';

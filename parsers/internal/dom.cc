@@ -126,20 +126,18 @@ class TextBuilder {
 
   // NBSP (U+00A0, from &nbsp;) is layout, not data: it collapses like a space.
   void AppendCollapsed(std::string_view text) {
-    for (size_t i = 0; i < text.size(); ++i) {
-      const char c = text[i];
-      if (c == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0') {
-        ++i;
-        pending_space_ = true;
+    size_t i = 0;
+    while (i < text.size()) {
+      const size_t word_end = EndOfWord(text, i);
+      if (word_end > i) {
+        if (pending_space_ && !out_.empty() && out_.back() != '\n') Push(' ');
+        pending_space_ = false;
+        Append(text.substr(i, word_end - i));
+        i = word_end;
         continue;
       }
-      if (IsSpace(c)) {
-        pending_space_ = true;
-        continue;
-      }
-      if (pending_space_ && !out_.empty() && out_.back() != '\n') Push(' ');
-      pending_space_ = false;
-      Push(c);
+      pending_space_ = true;
+      i += IsNbsp(text, i) ? size_t{2} : size_t{1};
     }
   }
   void AppendVerbatim(std::string_view text) {
@@ -183,6 +181,23 @@ class TextBuilder {
       return;
     }
     out_.push_back(c);
+  }
+  // Push for each byte of `text`, in one copy.
+  void Append(std::string_view text) {
+    const size_t room = max_bytes_ - std::min(max_bytes_, out_.size());
+    if (text.size() > room) {
+      text = text.substr(0, room);
+      full_ = true;
+    }
+    out_.append(text);
+  }
+  static bool IsNbsp(std::string_view text, size_t i) {
+    return text[i] == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0';
+  }
+  // The end of the run of characters from `i` that are neither space nor NBSP.
+  static size_t EndOfWord(std::string_view text, size_t i) {
+    while (i < text.size() && !IsSpace(text[i]) && !IsNbsp(text, i)) ++i;
+    return i;
   }
   size_t max_bytes_;
   std::string out_;
