@@ -123,11 +123,12 @@ void TextRecordScanner::EndLine() {
   if (line_count_ >= kMaxSegmentLines) {
     const size_t w = params_.window_lines;
     ProcessSegment(hit_from_, line_count_ - w);
-    // Keep the last 2w lines (w of context, w not yet searched); rotating swaps the
-    // buffers, so the dropped lines' capacity is reused.
+    // Keep the last 2w lines (w of context, w not yet searched) by swapping them to the
+    // front (2w <= 31 < line_count_ - 2w, so the ranges do not overlap); swapping
+    // keeps the dropped lines' buffers for reuse, and only 2w lines move.
     const auto keep_from = lines_.begin() + static_cast<std::ptrdiff_t>(line_count_ - 2 * w);
-    std::rotate(lines_.begin(), keep_from,
-                lines_.begin() + static_cast<std::ptrdiff_t>(line_count_));
+    std::swap_ranges(keep_from, lines_.begin() + static_cast<std::ptrdiff_t>(line_count_),
+                     lines_.begin());
     line_count_ = 2 * w;
     hit_from_ = w;
   }
