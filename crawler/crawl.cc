@@ -250,8 +250,12 @@ FetchRequest Crawl::MakeRequest(const Job& job) const {
 
 // Leases due URLs, a fair share per source, and submits them. Returns how many.
 Result<int64_t> Crawl::Lease() {
-  const int64_t room = int64_t{options_.fetch.concurrency} * kLeaseFactor - inflight_;
-  if (room <= 0 || sources_.empty()) return 0;
+  const int64_t concurrency = options_.fetch.concurrency;
+  const int64_t room = concurrency * kLeaseFactor - inflight_;
+  // Tops up in chunks: a lease is a query and a transaction, and with the fetcher
+  // still holding most of a round of leased URLs one more URL per finished fetch
+  // buys nothing. At the end of a run (nothing in flight) room is the whole window.
+  if (room < std::max<int64_t>(1, concurrency / 4) || sources_.empty()) return 0;
   const int64_t share = std::max<int64_t>(1, room / static_cast<int64_t>(sources_.size()));
   int64_t leased = 0;
   for (size_t i = 0; i < sources_.size() && leased < room; ++i) {
