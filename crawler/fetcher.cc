@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "crawler/internal/url.h"
@@ -23,6 +26,7 @@ namespace {
 
 constexpr size_t kMaxHeaderBytes = 64 * 1024;
 constexpr int kMaxPollMs = 1000;
+constexpr int kMaxEvents = 64;
 constexpr std::string_view kSocks5hScheme = "socks5h://";
 
 std::once_flag g_curl_init_once;
@@ -242,18 +246,34 @@ struct Fetcher::Impl {
       std::lock_guard lock(mu);
       shutdown = true;
     }
-    if (multi != nullptr) curl_multi_wakeup(multi);
+    Wake();
     if (thread.joinable()) thread.join();
     for (auto& [easy, t] : running) curl_multi_remove_handle(multi, easy);
     running.clear();
     pending.clear();
     if (multi != nullptr) curl_multi_cleanup(multi);
+    if (wake_fd >= 0) ::close(wake_fd);
+    if (epoll_fd >= 0) ::close(epoll_fd);
+  }
+
+  // Interrupts the I/O thread's wait (any thread).
+  void Wake() const {
+    if (wake_fd < 0) return;
+    const uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(wake_fd, &one, sizeof(one));
   }
 
   const Options options;
   const util::Clock& clock;
   std::shared_ptr<Body::Budget> budget;
   CURLM* multi = nullptr;
+  // The loop waits in epoll on curl's sockets (CURLMOPT_SOCKETFUNCTION) and wake_fd,
+  // and tells curl which socket is ready (curl_multi_socket_action), so a wakeup
+  // costs work for the ready transfers only: curl_multi_perform visits every running
+  // transfer and polls its socket, which at 256 slow transfers was most of the
+  // crawler's CPU.
+  int epoll_fd = -1;
+  int wake_fd = -1;
   std::thread thread;
 
   // Shared with other threads.
@@ -268,6 +288,8 @@ struct Fetcher::Impl {
   FetcherStats stats;
 
   // I/O thread only.
+  // When curl wants CURL_SOCKET_TIMEOUT handled (CURLMOPT_TIMERFUNCTION); none if unset.
+  std::optional<std::chrono::steady_clock::time_point> curl_deadline;
   std::deque<std::unique_ptr<Transfer>> pending;
   std::map<CURL*, std::unique_ptr<Transfer>> running;
   HostPoliteness politeness;
@@ -528,6 +550,65 @@ struct Fetcher::Impl {
     PushResult(std::move(r));
   }
 
+  static int OnSocket(CURL*, curl_socket_t socket, int what, void* user, void*) {
+    auto* self = static_cast<Impl*>(user);
+    if (what == CURL_POLL_REMOVE) {
+      ::epoll_ctl(self->epoll_fd, EPOLL_CTL_DEL, socket, nullptr);
+      return 0;
+    }
+    epoll_event event{};
+    event.events = 0;
+    if ((what & CURL_POLL_IN) != 0) event.events |= EPOLLIN;
+    if ((what & CURL_POLL_OUT) != 0) event.events |= EPOLLOUT;
+    event.data.fd = socket;
+    if (::epoll_ctl(self->epoll_fd, EPOLL_CTL_MOD, socket, &event) != 0 && errno == ENOENT) {
+      ::epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, socket, &event);
+    }
+    return 0;
+  }
+
+  static int OnTimer(CURLM*, long timeout_ms, void* user) {
+    auto* self = static_cast<Impl*>(user);
+    if (timeout_ms < 0) {
+      self->curl_deadline.reset();
+    } else {
+      self->curl_deadline =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    }
+    return 0;
+  }
+
+  // Waits up to `timeout_ms` (less if curl's timer is due sooner) and lets curl act on
+  // what is ready.
+  void WaitAndAct(int timeout_ms) {
+    if (curl_deadline) {
+      const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             *curl_deadline - std::chrono::steady_clock::now())
+                             .count();
+      timeout_ms = static_cast<int>(std::clamp<int64_t>(until, 0, timeout_ms));
+    }
+    epoll_event events[kMaxEvents];
+    const int n = ::epoll_wait(epoll_fd, events, kMaxEvents, timeout_ms);
+    int still_running = 0;
+    for (int i = 0; i < n; ++i) {
+      if (events[i].data.fd == wake_fd) {
+        uint64_t count = 0;
+        [[maybe_unused]] const ssize_t r = ::read(wake_fd, &count, sizeof(count));
+        continue;
+      }
+      int flags = 0;
+      if ((events[i].events & EPOLLIN) != 0) flags |= CURL_CSELECT_IN;
+      if ((events[i].events & EPOLLOUT) != 0) flags |= CURL_CSELECT_OUT;
+      if ((events[i].events & (EPOLLERR | EPOLLHUP)) != 0) flags |= CURL_CSELECT_ERR;
+      curl_multi_socket_action(multi, events[i].data.fd, flags, &still_running);
+    }
+    if (curl_deadline && std::chrono::steady_clock::now() >= *curl_deadline) {
+      curl_deadline.reset();  // curl sets the next one from inside the call
+      curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &still_running);
+    }
+    DrainFinished();
+  }
+
   void Admit(FetchRequest request) {
     auto t = std::make_unique<Transfer>();
     t->impl = this;
@@ -712,13 +793,7 @@ struct Fetcher::Impl {
       }
       if (stopping) DropPending();
       if (aborting) AbortAll();
-      const int timeout_ms = stopping ? kMaxPollMs : StartTransfers();
-      int still_running = 0;
-      curl_multi_perform(multi, &still_running);
-      DrainFinished();
-      curl_multi_poll(multi, nullptr, 0, timeout_ms, nullptr);
-      curl_multi_perform(multi, &still_running);
-      DrainFinished();
+      WaitAndAct(stopping ? kMaxPollMs : StartTransfers());
     }
     AbortAll();
   }
@@ -740,6 +815,22 @@ Result<std::unique_ptr<Fetcher>> Fetcher::Start(const Options& options, const ut
   auto impl = std::make_unique<Impl>(options, clock);
   impl->multi = curl_multi_init();
   if (impl->multi == nullptr) return Status::Internal("curl_multi_init failed");
+  impl->epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+  impl->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (impl->epoll_fd < 0 || impl->wake_fd < 0) {
+    return Status::Internal(std::string("cannot create the fetcher's epoll/eventfd: ") +
+                            std::strerror(errno));
+  }
+  epoll_event wake{};
+  wake.events = EPOLLIN;
+  wake.data.fd = impl->wake_fd;
+  if (::epoll_ctl(impl->epoll_fd, EPOLL_CTL_ADD, impl->wake_fd, &wake) != 0) {
+    return Status::Internal(std::string("epoll_ctl: ") + std::strerror(errno));
+  }
+  curl_multi_setopt(impl->multi, CURLMOPT_SOCKETFUNCTION, &Impl::OnSocket);
+  curl_multi_setopt(impl->multi, CURLMOPT_SOCKETDATA, impl.get());
+  curl_multi_setopt(impl->multi, CURLMOPT_TIMERFUNCTION, &Impl::OnTimer);
+  curl_multi_setopt(impl->multi, CURLMOPT_TIMERDATA, impl.get());
   curl_multi_setopt(impl->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
                     static_cast<long>(options.concurrency));
   Impl* raw = impl.get();
@@ -753,7 +844,7 @@ void Fetcher::Submit(FetchRequest request) {
     std::lock_guard lock(impl_->mu);
     impl_->submitted.push_back(std::move(request));
   }
-  curl_multi_wakeup(impl_->multi);
+  impl_->Wake();
 }
 
 std::optional<FetchResult> Fetcher::NextResult(std::chrono::milliseconds timeout) {
@@ -765,7 +856,7 @@ std::optional<FetchResult> Fetcher::NextResult(std::chrono::milliseconds timeout
   impl_->results.pop_front();
   lock.unlock();
   --impl_->outstanding;
-  curl_multi_wakeup(impl_->multi);  // room in the queue: the loop may start transfers again
+  impl_->Wake();  // room in the queue: the loop may start transfers again
   return r;
 }
 
@@ -774,7 +865,7 @@ void Fetcher::StopStarting() {
     std::lock_guard lock(impl_->mu);
     impl_->stop_starting = true;
   }
-  curl_multi_wakeup(impl_->multi);
+  impl_->Wake();
 }
 
 void Fetcher::AbortRunning() {
@@ -782,7 +873,7 @@ void Fetcher::AbortRunning() {
     std::lock_guard lock(impl_->mu);
     impl_->abort_running = true;
   }
-  curl_multi_wakeup(impl_->multi);
+  impl_->Wake();
 }
 
 int64_t Fetcher::Outstanding() const { return impl_->outstanding.load(); }
