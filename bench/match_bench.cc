@@ -5,6 +5,10 @@
 //   match_bench gen-records N CSV TEXT TEXT_MB PATTERNS
 //                                      N synthetic records as CSV, TEXT_MB of unrelated text
 //                                      with a 20-row sample inside, grep patterns
+//   match_bench gen-dense CSV MB OUT   dumps of the dataset rows of CSV (a gen-records file), MB
+//                                      each, in four shapes: OUT.csv.txt (as exported, with the
+//                                      header), OUT.reordered.txt (columns reordered, other
+//                                      header), OUT.kv.txt (key: value blocks), OUT.jsonl.txt
 //   match_bench build DIR PACK KEY [CSV]   pack build: files/s, MB/s
 //   match_bench records PACK KEY TEXT  pack load time, index bytes per fingerprint, text MB/s
 //   match_bench prf                    keyed PRF cost per call (SipHash-x-2-4 128)
@@ -173,6 +177,69 @@ int GenRecords(size_t n, const std::string& csv_path, const std::string& text_pa
   return 0;
 }
 
+// Splits a gen-records row (plate,"name",passport,time,lane; no comma inside a field).
+std::vector<std::string> SplitRow(const std::string& row) {
+  std::vector<std::string> f;
+  size_t b = 0;
+  while (true) {
+    const size_t e = row.find(',', b);
+    std::string cell = row.substr(b, e == std::string::npos ? std::string::npos : e - b);
+    if (cell.size() >= 2 && cell.front() == '"' && cell.back() == '"') {
+      cell = cell.substr(1, cell.size() - 2);
+    }
+    f.push_back(std::move(cell));
+    if (e == std::string::npos) return f;
+    b = e + 1;
+  }
+}
+
+int GenDense(const std::string& csv_path, size_t mb, const std::string& out) {
+  std::ifstream csv(csv_path);
+  std::string header, row;
+  if (!std::getline(csv, header)) return 2;
+  const std::vector<std::string> names = SplitRow(header);
+  std::ofstream as_csv(out + ".csv.txt"), reordered(out + ".reordered.txt"), kv(out + ".kv.txt"),
+      jsonl(out + ".jsonl.txt");
+  as_csv << header << "\n";
+  // lane, captured_at, traveler_name, plate, passport_no
+  static constexpr size_t kOrder[] = {4, 3, 1, 0, 2};
+  for (size_t i = 0; i < 5; ++i) reordered << (i ? "," : "") << names[kOrder[i]];
+  reordered << "\n";
+  const size_t target = mb * 1000 * 1000;
+  size_t sizes[4] = {0, 0, 0, 0};
+  std::string line;
+  while (std::getline(csv, row)) {
+    const std::vector<std::string> f = SplitRow(row);
+    if (f.size() != names.size() || f.size() != 5) continue;
+    if (sizes[0] < target) {
+      as_csv << row << "\n";
+      sizes[0] += row.size() + 1;
+    }
+    if (sizes[1] < target) {
+      line.clear();
+      for (size_t i = 0; i < 5; ++i) line += (i ? "," : "") + f[kOrder[i]];
+      reordered << line << "\n";
+      sizes[1] += line.size() + 1;
+    }
+    if (sizes[2] < target) {
+      line.clear();
+      for (size_t i = 0; i < 5; ++i) line += names[i] + ": " + f[i] + "\n";
+      kv << line << "\n";
+      sizes[2] += line.size() + 1;
+    }
+    if (sizes[3] < target) {
+      line = "{";
+      for (size_t i = 0; i < 5; ++i)
+        line += (i ? ", \"" : "\"") + names[i] + "\": \"" + f[i] + "\"";
+      line += "}";
+      jsonl << line << "\n";
+      sizes[3] += line.size() + 1;
+    }
+    if (sizes[0] >= target && sizes[1] >= target && sizes[2] >= target && sizes[3] >= target) break;
+  }
+  return 0;
+}
+
 int Build(const std::string& dir, const std::string& pack, const std::string& key_path,
           const std::string& csv) {
   auto key = match::DatasetKey::Load(key_path);
@@ -284,6 +351,7 @@ int main(int argc, char** argv) {
   if (a.size() == 6 && a[0] == "gen-records") {
     return GenRecords(std::stoul(a[1]), a[2], a[3], std::stoul(a[4]), a[5]);
   }
+  if (a.size() == 4 && a[0] == "gen-dense") return GenDense(a[1], std::stoul(a[2]), a[3]);
   if ((a.size() == 4 || a.size() == 5) && a[0] == "build")
     return Build(a[1], a[2], a[3], a.size() == 5 ? a[4] : "");
   if (a.size() == 4 && a[0] == "records") return Records(a[1], a[2], a[3]);

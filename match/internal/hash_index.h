@@ -50,6 +50,15 @@ class HashIndex {
   // Starts loading the prefilter block of `hash` (no-op without a filter).
   void Prefetch(uint64_t hash) const { filter_.Prefetch(hash); }
 
+  // Lookups in stages, so the cache misses of many lookups overlap: after Prefetch,
+  // MayContain; for the hashes it lets through, PrefetchSlot, then PrefetchEntries,
+  // then Find. Each stage only starts loads; results are those of Find alone.
+  void PrefetchSlot(uint64_t hash) const { __builtin_prefetch(table_.data() + Prefix(hash)); }
+  // REQUIRES: the index is not empty.
+  void PrefetchEntries(uint64_t hash) const {
+    __builtin_prefetch(entries_.data() + table_[Prefix(hash)]);
+  }
+
   // The entries with exactly this hash (empty span when none).
   std::span<const Entry> Find(uint64_t hash) const {
     if (!MayContain(hash)) return {};
