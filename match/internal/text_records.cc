@@ -20,6 +20,8 @@ constexpr size_t kNearLines = 2;
 // half as far, their entries).
 constexpr size_t kPipelineAhead = 16;
 
+bool AnyValue(uint16_t /*cell*/, size_t /*type*/) { return true; }
+
 uint64_t HashOf(uint64_t hash) { return hash; }
 template <typename T>
 uint64_t HashOf(const T& item) {
@@ -393,8 +395,9 @@ void TextRecordScanner::GatherIdentifiers(size_t line_index) {
   }
 }
 
-template <typename Fn>
-void TextRecordScanner::ForEachValue(const Line& line, size_t from, size_t to, Fn&& fn) {
+template <typename Fn, typename Want>
+void TextRecordScanner::ForEachValue(const Line& line, size_t from, size_t to, Fn&& fn,
+                                     Want&& want) {
   const auto& toks = line.tokens;
   auto try_span = [&](size_t b, size_t e, uint16_t cell) {
     if (e - b > kMaxCandidateBytes) return;
@@ -402,6 +405,7 @@ void TextRecordScanner::ForEachValue(const Line& line, size_t from, size_t to, F
     previous_norm_.clear();
     for (size_t k = 0; k < idx_.corroborating_types.size(); ++k) {
       const FieldType type = idx_.corroborating_types[k];
+      if (!want(cell, k)) continue;
       if (!NormalizeField(type, span, span_norm_) || span_norm_.size() < kMinPairValueBytes) {
         continue;
       }
@@ -434,13 +438,15 @@ void TextRecordScanner::CacheValues(Line& line) {
   line.value_bytes.clear();
   line.value_ends.clear();
   line.value_sources.clear();
-  ForEachValue(line, 0, line.tokens.size(),
-               [&line](std::string_view value, uint16_t cell, size_t k) {
-                 line.value_bytes.append(value);
-                 line.value_ends.push_back(static_cast<uint32_t>(line.value_bytes.size()));
-                 line.value_sources.push_back(
-                     {cell, static_cast<uint16_t>(std::min<size_t>(k, UINT16_MAX))});
-               });
+  ForEachValue(
+      line, 0, line.tokens.size(),
+      [&line](std::string_view value, uint16_t cell, size_t k) {
+        line.value_bytes.append(value);
+        line.value_ends.push_back(static_cast<uint32_t>(line.value_bytes.size()));
+        line.value_sources.push_back(
+            {cell, static_cast<uint16_t>(std::min<size_t>(k, UINT16_MAX))});
+      },
+      AnyValue);
   line.values_ready = true;
 }
 
@@ -520,15 +526,37 @@ void TextRecordScanner::PairOwnLine(Hit& hit, Round round) {
     const size_t t = hit.token;
     const size_t from = t >= params_.window_tokens ? t - params_.window_tokens : 0;
     const size_t to = std::min(toks.size(), t + params_.window_tokens + 1);
-    ForEachValue(own, from, to, [&](std::string_view value, uint16_t, size_t) {
-      const uint64_t h = idx_.key->HashPair(identifier, value);
-      idx_.pairs->Prefetch(h);
-      pair_hashes_.push_back(h);
-      pair_tags_.push_back(kNoTag);
-    });
+    ForEachValue(
+        own, from, to,
+        [&](std::string_view value, uint16_t, size_t) {
+          const uint64_t h = idx_.key->HashPair(identifier, value);
+          idx_.pairs->Prefetch(h);
+          pair_hashes_.push_back(h);
+          pair_tags_.push_back(kNoTag);
+        },
+        AnyValue);
     return;
   }
   if (line_base_ + hit.line < hit.state->paired_to) return;  // an earlier window did it
+  if (round == Round::kLearned && !own.values_ready) {
+    // Only the spans and types at learned positions are normalised: in a dump, these
+    // usually corroborate the row's record and the rest of the line is never needed.
+    // (This can yield a form the cache would list under an earlier type of the same
+    // span, a value that round kRest then tries again: harmless.)
+    const uint16_t hit_cell = toks[hit.token].cell;
+    ForEachValue(
+        own, 0, toks.size(),
+        [&](std::string_view value, uint16_t cell, size_t k) {
+          const uint64_t h = idx_.key->HashPair(identifier, value);
+          idx_.pairs->Prefetch(h);
+          pair_hashes_.push_back(h);
+          pair_tags_.push_back(TagOf({cell, static_cast<uint16_t>(k)}, hit_cell));
+        },
+        [&](uint16_t cell, size_t k) {
+          return learned_snapshot_[TagOf({cell, static_cast<uint16_t>(k)}, hit_cell)];
+        });
+    return;
+  }
   if (!own.values_ready) CacheValues(own);
   AddPairHashes(own, identifier, &toks[hit.token], round);
 }
@@ -590,12 +618,15 @@ void TextRecordScanner::FindPairsReference(size_t line_index, size_t token_index
       from = token_index >= params_.window_tokens ? token_index - params_.window_tokens : 0;
       to = std::min(toks.size(), token_index + params_.window_tokens + 1);
     }
-    ForEachValue(line, from, to, [&](std::string_view value, uint16_t, size_t) {
-      const uint64_t h = idx_.key->HashPair(identifier, value);
-      idx_.pairs->Prefetch(h);
-      pair_hashes_.push_back(h);
-      pair_tags_.push_back(kNoTag);
-    });
+    ForEachValue(
+        line, from, to,
+        [&](std::string_view value, uint16_t, size_t) {
+          const uint64_t h = idx_.key->HashPair(identifier, value);
+          idx_.pairs->Prefetch(h);
+          pair_hashes_.push_back(h);
+          pair_tags_.push_back(kNoTag);
+        },
+        AnyValue);
   }
   LookUpPairs();
 }

@@ -207,10 +207,11 @@ class TextRecordScanner {
   void FindPairs(Hit& hit);
   std::string_view IdentifierOf(const Hit& hit) const;
   void FindPairsReference(size_t line_index, size_t token_index, std::string_view identifier);
-  // Calls fn(value) for the normalised corroborating forms of the spans of tokens
-  // [from, to) of `line` (n-grams and whole cells, each span's distinct forms once).
-  template <typename Fn>
-  void ForEachValue(const Line& line, size_t from, size_t to, Fn&& fn);
+  // Calls fn(value, cell, type index) for the normalised corroborating forms of the
+  // spans of tokens [from, to) of `line` (n-grams and whole cells, each span's distinct
+  // forms once), trying only the types for which want(cell, type index) is true.
+  template <typename Fn, typename Want>
+  void ForEachValue(const Line& line, size_t from, size_t to, Fn&& fn, Want&& want);
   void CacheValues(Line& line);
   // Hashes the pairs of `identifier` with the cached values of `line` (on the hit's
   // own line, `hit_token` is the hit's first token, and `round` picks the values whose
