@@ -11,7 +11,8 @@ Per page it does what the leakwatch crawler's workers do at the least: parse the
 (parsel/lxml, `a::attr(href)`), follow every link (Scrapy's own de-duplication) and
 SHA-256 the body. Settings: CONCURRENT_REQUESTS = CONCURRENT_REQUESTS_PER_DOMAIN = C,
 no download delay, no robots.txt, retries, cookies, telnet console or AutoThrottle;
-everything else is Scrapy's default (including its LIFO scheduling order).
+everything else is Scrapy's default (including its LIFO scheduling order; `--order bfo`
+switches to breadth-first, a diagnostic).
 
 Prints one line:
     result tool=scrapy concurrency=C pages=P seconds=S cpu_s=U peak_rss_kb=K errors=E ...
@@ -69,11 +70,26 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--url", required=True, help="the fixture site, http://127.0.0.1:PORT")
     ap.add_argument("--concurrency", type=int, required=True)
+    ap.add_argument(
+        "--order",
+        choices=("default", "bfo"),
+        default="default",
+        help="default: Scrapy's own (LIFO, depth-first); bfo: breadth-first "
+        "(DEPTH_PRIORITY 1 and FIFO queues, as Scrapy's FAQ describes), a diagnostic",
+    )
     args = ap.parse_args()
 
     c = args.concurrency
+    order = {}
+    if args.order == "bfo":
+        order = {
+            "DEPTH_PRIORITY": 1,
+            "SCHEDULER_DISK_QUEUE": "scrapy.squeues.PickleFifoDiskQueue",
+            "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",
+        }
     process = CrawlerProcess(
         settings={
+            **order,
             "CONCURRENT_REQUESTS": c,
             "CONCURRENT_REQUESTS_PER_DOMAIN": c,
             "DOWNLOAD_DELAY": 0,
@@ -99,7 +115,7 @@ def main():
     responses = stats.get("downloader/response_count", 0)
     errors = stats.get("downloader/exception_count", 0) + (responses - spider.pages)
     print(
-        f"result tool=scrapy concurrency={c} pages={spider.pages} "
+        f"result tool=scrapy{'' if args.order == 'default' else '-' + args.order} concurrency={c} pages={spider.pages} "
         f"seconds={spider.closed[0] - spider.opened[0]:.3f} "
         f"cpu_s={spider.closed[1] - spider.opened[1]:.3f} "
         f"peak_rss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} "
