@@ -13,10 +13,38 @@
 # (r200k.v3.lwfp, built by NEW), the grep baseline, and a dump of dataset rows
 # (csv2.txt = head -c 2000000 recs10m.csv: every line a hit) whose findings digest
 # must be the same for both binaries.
+#
+# MODE=dense compares dense text (bench/README.md, "Dense text"): dumps of dataset rows in
+# four shapes, written by `$NEW gen-dense recs10m.csv 20 d10m` and
+# `$NEW gen-dense recs200k.csv 12 e200k` (d10m.*.txt, e200k.*.txt), each run once by OLD
+# (slow: ~1 MB/s) and REPEAT (default 3) times by NEW, then REPEAT alternating OLD/NEW
+# runs on the ordinary text200.txt; every findings digest must match between the two.
 set -u
 : "${OLD:?set OLD to the baseline match_bench}" "${NEW:?set NEW to the new match_bench}"
 : > empty.txt
 T="/usr/bin/time"
+if [ "${MODE:-all}" = dense ]; then
+  echo "== uptime"; uptime
+  for shape in csv reordered kv jsonl; do
+    echo "== dense $shape, 10M records (d10m.$shape.txt)"
+    $OLD records recs10m.v3.lwfp k.key d10m.$shape.txt | sed 's/^/old: /'
+    for i in $(seq 1 "${REPEAT:-3}"); do
+      $NEW records recs10m.v3.lwfp k.key d10m.$shape.txt | sed 's/^/new: /'
+    done
+    echo "== dense $shape, 200k records (e200k.$shape.txt)"
+    $OLD records r200k.v3.lwfp k.key e200k.$shape.txt | sed 's/^/old: /'
+    for i in $(seq 1 "${REPEAT:-3}"); do
+      $NEW records r200k.v3.lwfp k.key e200k.$shape.txt | sed 's/^/new: /'
+    done
+  done
+  for i in $(seq 1 "${REPEAT:-3}"); do
+    echo "== round $i: 10M records, 200 MB ordinary text"
+    $OLD records recs10m.v3.lwfp k.key text200.txt | sed 's/^/old: /'
+    $NEW records recs10m.v3.lwfp k.key text200.txt | sed 's/^/new: /'
+  done
+  echo "== uptime"; uptime
+  exit 0
+fi
 if [ "${MODE:-all}" = records ]; then
   echo "== uptime"; uptime
   for i in $(seq 1 "${REPEAT:-3}"); do
