@@ -124,28 +124,32 @@ IdentifierTable::Slot* IdentifierTable::Probe(uint64_t hash) {
   }
 }
 
+void IdentifierTable::Grow(size_t slots) {
+  std::vector<Slot> old(slots);
+  old.swap(slots_);
+  for (const Slot& s : old) {
+    if (s.hash != 0) *Probe(s.hash) = s;
+  }
+}
+
+void IdentifierTable::Reserve(size_t more) {
+  size_t slots = std::max<size_t>(16, slots_.size());
+  while ((size_ + more + 1) * 4 > slots * 3) slots *= 2;
+  if (slots != slots_.size()) Grow(slots);
+}
+
 IdentifierState& IdentifierTable::FindOrInsert(uint64_t hash) {
   if (hash == 0) {
     has_zero_ = true;
     return zero_;
   }
-  if ((size_ + 1) * 4 > slots_.size() * 3) {
-    std::vector<Slot> old(std::max<size_t>(16, slots_.size() * 2));
-    old.swap(slots_);
-    for (const Slot& s : old) {
-      if (s.hash != 0) *Probe(s.hash) = s;
-    }
-  }
+  if ((size_ + 1) * 4 > slots_.size() * 3) Grow(std::max<size_t>(16, slots_.size() * 2));
   Slot* s = Probe(hash);
   if (s->hash == 0) {
     s->hash = hash;
     ++size_;
   }
   return s->state;
-}
-
-IdentifierState& IdentifierTable::Find(uint64_t hash) {
-  return hash == 0 ? zero_ : Probe(hash)->state;
 }
 
 TextRecordScanner::TextRecordScanner(const RecordIndexes& indexes, const TextScanParams& params)
@@ -256,6 +260,8 @@ void TextRecordScanner::ProcessSegment(size_t hit_from, size_t hit_to) {
   const bool have_pairs = idx_.pairs != nullptr && idx_.pairs->size() > 0;
   hits_.clear();
   hit_identifiers_.clear();
+  // Room for every candidate: the states' addresses stay valid through pass 4.
+  identifiers_.Reserve(candidates_.size());
   ForEachPipelined(*idx_.singles, candidates_, [&](size_t i) {
     const Candidate& c = candidates_[i];
     const std::span<const RecordEntry> records = idx_.singles->Find(c.hash);
@@ -273,7 +279,7 @@ void TextRecordScanner::ProcessSegment(size_t hit_from, size_t hit_to) {
     }
     const auto id_begin = static_cast<uint32_t>(hit_identifiers_.size());
     hit_identifiers_ += identifier_;
-    hits_.push_back({records, c.hash, nullptr, c.line, c.token, id_begin,
+    hits_.push_back({records, &state, c.line, c.token, id_begin,
                      static_cast<uint32_t>(hit_identifiers_.size()), OwnLine::kUnpaired});
   });
   candidates_.clear();
@@ -284,12 +290,11 @@ void TextRecordScanner::ProcessSegment(size_t hit_from, size_t hit_to) {
   // rest of the line only for the hits that left records uncorroborated. A hit whose
   // records a hit before it on the same line already tries (a row's plate and passport
   // number name the same record) waits for pass 4, where it is usually found
-  // corroborated. No more insertions into identifiers_: the states' addresses are stable.
+  // corroborated.
   size_t claimed_line = SIZE_MAX;
   claimed_.clear();
   learned_snapshot_ = learned_;
   for (Hit& hit : hits_) {
-    hit.state = &identifiers_.Find(hit.hash);
     if (hit.line != claimed_line) {
       claimed_line = hit.line;
       claimed_.clear();

@@ -23,7 +23,11 @@
 //   have I (the builder stores a pair only beside its single), so it cannot add one;
 //   the window is searched nearest lines first and left as soon as that holds;
 // - per identifier value, the lines already paired with it are remembered, so a
-//   repeated identifier's overlapping windows pair each line with it once.
+//   repeated identifier's overlapping windows pair each line with it once;
+// - all hits of a segment pair their own line in one batch of lookups, first only the
+//   values at (cell offset from the hit, type) positions that corroborated earlier
+//   rows (a dump's rows keep their columns), normalised on the fly, and the rest of
+//   the line only for hits that left records uncorroborated.
 // The one way these could differ from searching every window in full is a 64-bit
 // collision of keyed pair hashes naming a record without that identifier (~2^-64 per
 // lookup). `TextScanParams::reference_pairs_for_testing` turns them off, for tests.
@@ -115,10 +119,10 @@ struct IdentifierState {
 // low bits index the table): open addressing, linear probing, at most 3/4 full.
 class IdentifierTable {
  public:
-  // A reference valid until the next FindOrInsert.
+  // Makes room for `more` insertions: until they are made, no reference is invalidated.
+  void Reserve(size_t more);
+  // A reference valid until an insertion beyond what Reserve made room for.
   IdentifierState& FindOrInsert(uint64_t hash);
-  // REQUIRES: `hash` was inserted.
-  IdentifierState& Find(uint64_t hash);
   size_t size() const { return size_ + (has_zero_ ? 1 : 0); }
 
  private:
@@ -127,6 +131,7 @@ class IdentifierTable {
     IdentifierState state;
   };
   Slot* Probe(uint64_t hash);
+  void Grow(size_t slots);
   std::vector<Slot> slots_;
   size_t size_ = 0;
   bool has_zero_ = false;
@@ -172,7 +177,6 @@ class TextRecordScanner {
   // An identifier hit of the segment being processed.
   struct Hit {
     std::span<const RecordEntry> records;  // the single index's entries for it
-    uint64_t hash;                         // its keyed single hash
     IdentifierState* state;
     uint32_t line, token;
     uint32_t identifier_begin, identifier_end;  // its normalised form in hit_identifiers_
