@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,7 +42,10 @@ class FakeControlPort {
     thread_.join();
   }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  std::vector<std::string> commands() const { return commands_; }
+  std::vector<std::string> commands() const {
+    std::lock_guard lock(mu_);  // the serving thread may still be reading a command
+    return commands_;
+  }
 
  private:
   void Serve() {
@@ -57,7 +61,10 @@ class FakeControlPort {
       while ((eol = buffer.find("\r\n")) != std::string::npos) {
         const std::string line = buffer.substr(0, eol);
         buffer.erase(0, eol + 2);
-        commands_.push_back(line);
+        {
+          std::lock_guard lock(mu_);
+          commands_.push_back(line);
+        }
         std::string reply = "250 OK\r\n";
         if (line.rfind("AUTHENTICATE", 0) == 0 && line != "AUTHENTICATE 6b6579") {
           reply = "515 Authentication failed: Wrong length on authentication cookie.\r\n";
@@ -80,7 +87,8 @@ class FakeControlPort {
   int listen_fd_ = -1;
   uint16_t port_ = 0;
   std::thread thread_;
-  std::vector<std::string> commands_;
+  mutable std::mutex mu_;
+  std::vector<std::string> commands_;  // guarded by mu_
 };
 
 TEST_CASE("preflight: SOCKS5 handshake ok, dead proxy is one clear error", "[integration]") {
