@@ -467,11 +467,16 @@ void TextRecordScanner::AddPairHashes(const Line& line, std::string_view identif
       tag = TagOf(line.value_sources[i], hit_token->cell);
       if (round != Round::kAll && learned_snapshot_[tag] != (round == Round::kLearned)) continue;
     }
-    const uint64_t h = idx_.key->HashPair(identifier, value);
-    idx_.pairs->Prefetch(h);
-    pair_hashes_.push_back(h);
-    pair_tags_.push_back(tag);
+    QueuePair(identifier, value, tag);
   }
+}
+
+void TextRecordScanner::QueuePair(std::string_view identifier, std::string_view value,
+                                  uint16_t tag) {
+  const uint64_t h = idx_.key->HashPair(identifier, value);
+  idx_.pairs->Prefetch(h);  // its filter block, read by LookUpPairs
+  pair_hashes_.push_back(h);
+  pair_tags_.push_back(tag);
 }
 
 uint16_t TextRecordScanner::TagOf(ValueSource source, uint16_t hit_cell) {
@@ -533,12 +538,7 @@ void TextRecordScanner::PairOwnLine(Hit& hit, Round round) {
     const size_t to = std::min(toks.size(), t + params_.window_tokens + 1);
     ForEachValue(
         own, from, to,
-        [&](std::string_view value, uint16_t, size_t) {
-          const uint64_t h = idx_.key->HashPair(identifier, value);
-          idx_.pairs->Prefetch(h);
-          pair_hashes_.push_back(h);
-          pair_tags_.push_back(kNoTag);
-        },
+        [&](std::string_view value, uint16_t, size_t) { QueuePair(identifier, value, kNoTag); },
         AnyValue);
     return;
   }
@@ -552,10 +552,7 @@ void TextRecordScanner::PairOwnLine(Hit& hit, Round round) {
     ForEachValue(
         own, 0, toks.size(),
         [&](std::string_view value, uint16_t cell, size_t k) {
-          const uint64_t h = idx_.key->HashPair(identifier, value);
-          idx_.pairs->Prefetch(h);
-          pair_hashes_.push_back(h);
-          pair_tags_.push_back(TagOf({cell, static_cast<uint16_t>(k)}, hit_cell));
+          QueuePair(identifier, value, TagOf({cell, static_cast<uint16_t>(k)}, hit_cell));
         },
         [&](uint16_t cell, size_t k) {
           return learned_snapshot_[TagOf({cell, static_cast<uint16_t>(k)}, hit_cell)];
@@ -625,12 +622,7 @@ void TextRecordScanner::FindPairsReference(size_t line_index, size_t token_index
     }
     ForEachValue(
         line, from, to,
-        [&](std::string_view value, uint16_t, size_t) {
-          const uint64_t h = idx_.key->HashPair(identifier, value);
-          idx_.pairs->Prefetch(h);
-          pair_hashes_.push_back(h);
-          pair_tags_.push_back(kNoTag);
-        },
+        [&](std::string_view value, uint16_t, size_t) { QueuePair(identifier, value, kNoTag); },
         AnyValue);
   }
   LookUpPairs();

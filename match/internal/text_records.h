@@ -222,6 +222,9 @@ class TextRecordScanner {
   // position is in learned_snapshot_ or those whose is not).
   void AddPairHashes(const Line& line, std::string_view identifier, const Token* hit_token,
                      Round round);
+  // Queues the pair (identifier, value) for LookUpPairs; `tag` is the value's position
+  // relative to the hit, or kNoTag.
+  void QueuePair(std::string_view identifier, std::string_view value, uint16_t tag);
   // Looks up pair_hashes_ (then clears it) and records the corroborated records.
   void LookUpPairs();
   // Whether all of `records` are corroborated (advancing state.corroborated_prefix).
