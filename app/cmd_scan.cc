@@ -32,7 +32,7 @@ std::vector<std::string> AllRefs(const match::Finding& f) {
   }
   std::vector<std::string> refs;
   refs.reserve(f.record_ids.size());
-  for (const uint32_t id : f.record_ids) refs.push_back("r:" + std::to_string(id));
+  for (const uint32_t id : f.record_ids) refs.push_back(match::RecordRef(id));
   return refs;
 }
 

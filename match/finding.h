@@ -47,6 +47,10 @@ struct Finding {
 
 inline constexpr size_t kMaxRefsPerFinding = 100;
 
+// The dataset_refs spellings of a pack's file and record ids.
+inline std::string FileRef(int64_t file_id) { return "f:" + std::to_string(file_id); }
+inline std::string RecordRef(uint32_t record_id) { return "r:" + std::to_string(record_id); }
+
 // Hostile or damaged input met while scanning; the scan goes on.
 struct Anomaly {
   std::string path;

@@ -107,7 +107,7 @@ void PdqImageMatchIndex::MatchImage(std::string_view bytes, std::vector<Finding>
   finding.kind = FindingKind::kImage;
   finding.distance = match->distance;
   finding.score = 1.0 - static_cast<double>(match->distance) / kPdqBits;
-  finding.dataset_refs.push_back("f:" + std::to_string(match->id));
+  finding.dataset_refs.push_back(FileRef(match->id));
   findings.push_back(std::move(finding));
 }
 

@@ -43,8 +43,6 @@ bool LooksLikeText(std::string_view head) {
   return static_cast<double>(control) <= kMaxControlShare * static_cast<double>(head.size());
 }
 
-std::string FileRef(int64_t file_id) { return "f:" + std::to_string(file_id); }
-
 }  // namespace
 
 struct Matcher::Impl {
@@ -398,7 +396,7 @@ MatchResult MatchStream::State::Finish() {
       f.confidence = corroborated > 0 ? Confidence::kHigh : Confidence::kLow;
       f.single_hits = r.distinct_single_values;
       for (size_t i = 0; i < r.corroborated_records.size() && i < kMaxRefsPerFinding; ++i) {
-        f.dataset_refs.push_back("r:" + std::to_string(r.corroborated_records[i]));
+        f.dataset_refs.push_back(RecordRef(r.corroborated_records[i]));
       }
       f.record_ids = std::move(r.corroborated_records);
       result.findings.push_back(std::move(f));
