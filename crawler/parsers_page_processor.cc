@@ -164,16 +164,11 @@ ProcessedPage ParsersPageProcessor::Process(const FetchedContent& content) {
     s.score = f.score;
     s.dataset_refs = nlohmann::json(f.dataset_refs).dump();
     if (!f.snippet.empty()) s.snippet = f.snippet;
-    request.coverage = store::CoverageRefsFromDatasetRefs(s.dataset_refs);
-    if (!f.record_ids.empty()) {
-      // dataset_refs names the first match::kMaxRefsPerFinding records; coverage
-      // takes every one.
-      std::erase_if(request.coverage, [](const store::CoverageRef& ref) {
-        return ref.kind == store::CoverageKind::kRecord;
-      });
-      for (const uint32_t id : f.record_ids) {
-        request.coverage.push_back({store::CoverageKind::kRecord, std::to_string(id)});
-      }
+    // A records finding's dataset_refs name only its first match::kMaxRefsPerFinding
+    // records: coverage takes every one. Other findings leave it to the store, which
+    // derives it from dataset_refs.
+    for (const uint32_t id : f.record_ids) {
+      request.coverage.push_back({store::CoverageKind::kRecord, std::to_string(id)});
     }
     out.sightings.push_back(std::move(request));
   }
