@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string>
+#include <utility>
 
 namespace leakwatch::match {
 namespace {
@@ -18,6 +20,9 @@ constexpr size_t kSniffBytes = 512;
 // up to this size; larger ones are reported, not expanded.
 constexpr size_t kMaxBufferedArchiveBytes = 256ull << 20;
 constexpr size_t kMaxMemberNameBytes = 1024;
+// Truncated members named one anomaly each, per top-level object; the rest are counted
+// in one summary anomaly (a bomb of a million members must not flood the report).
+constexpr uint64_t kMaxTruncationReports = 16;
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -73,6 +78,8 @@ class Expander {
                  const std::string& members_prefix, int filter_layers);
   const ExpandStats& stats() const { return stats_; }
   void CountTopBytes(size_t n) { top_read_ += n; }
+  // The summary anomaly for truncated members beyond kMaxTruncationReports.
+  void ReportUnnamedTruncations(const std::string& top_path);
 
  private:
   // libarchive's view of an object: the sniffed head first, then the rest of the
@@ -98,6 +105,22 @@ class Expander {
     struct archive* a_;
     std::string path_;
     bool done_ = false;
+  };
+
+  // An expanded object's sink under the matching budget (ArchiveLimits::max_ratio):
+  // once a block does not fit, the object is truncated and later blocks are dropped.
+  class BudgetedSink final : public ObjectSink {
+   public:
+    BudgetedSink(Expander& self, std::unique_ptr<ObjectSink> inner, std::string path)
+        : self_(self), inner_(std::move(inner)), path_(std::move(path)) {}
+    void Feed(std::string_view bytes) override;
+    void Close() override { inner_->Close(); }
+
+   private:
+    Expander& self_;
+    std::unique_ptr<ObjectSink> inner_;
+    std::string path_;
+    bool truncated_ = false;
   };
 
   static la_ssize_t ReadCallback(struct archive* a, void* client, const void** buffer);
@@ -158,13 +181,31 @@ Result<size_t> Expander::MemberSource::Read(char* buffer, size_t capacity) {
   self_.stats_.expanded_bytes += static_cast<uint64_t>(n);
   if (self_.stats_.expanded_bytes > self_.limits_.max_total_bytes) {
     self_.Stop(path_, "total expanded bytes");
-  } else if (self_.stats_.expanded_bytes >= self_.limits_.ratio_floor_bytes &&
-             static_cast<double>(self_.stats_.expanded_bytes) >
-                 self_.limits_.max_ratio *
-                     static_cast<double>(std::max<uint64_t>(self_.top_read_, 1))) {
-    self_.Stop(path_, "expansion ratio");
   }
   return static_cast<size_t>(n);
+}
+
+void Expander::BudgetedSink::Feed(std::string_view bytes) {
+  if (truncated_ || bytes.empty()) return;
+  ExpandStats& stats = self_.stats_;
+  const double budget = static_cast<double>(self_.limits_.ratio_floor_bytes) +
+                        self_.limits_.max_ratio * static_cast<double>(self_.top_read_);
+  if (static_cast<double>(stats.matched_bytes + bytes.size()) > budget) {
+    truncated_ = true;
+    if (++stats.truncated_members <= kMaxTruncationReports) {
+      self_.Report(path_, "limit", "expansion ratio");
+    }
+    return;
+  }
+  stats.matched_bytes += bytes.size();
+  inner_->Feed(bytes);
+}
+
+void Expander::ReportUnnamedTruncations(const std::string& top_path) {
+  if (stats_.truncated_members <= kMaxTruncationReports) return;
+  Report(top_path, "limit",
+         "expansion ratio: " + std::to_string(stats_.truncated_members - kMaxTruncationReports) +
+             " more members truncated");
 }
 
 void Expander::Stop(const std::string& path, const std::string& which) {
@@ -265,6 +306,10 @@ void Expander::ExpandBuffered(ByteSource& src, ObjectSink& sink, std::string dat
 Status Expander::Process(ByteSource& src, const std::string& path, int depth,
                          const std::string& members_prefix, int filter_layers) {
   std::unique_ptr<ObjectSink> sink = open_sink_(path, depth);
+  // The top-level object's own bytes are what the budget is measured against.
+  if (depth > 0 || filter_layers > 0) {
+    sink = std::make_unique<BudgetedSink>(*this, std::move(sink), path);
+  }
   stats_.max_depth_seen = std::max(stats_.max_depth_seen, depth);
   std::string head(kSniffBytes, '\0');
   size_t have = 0;
@@ -349,7 +394,9 @@ Result<ExpandStats> ExpandObject(ByteSource& source, const std::string& path,
                                  const AnomalyCallback& on_anomaly) {
   Expander expander(limits, open_sink, on_anomaly);
   CountingSource counted(source, expander);
-  LW_RETURN_IF_ERROR(expander.Process(counted, path, 0, path, 0));
+  const Status st = expander.Process(counted, path, 0, path, 0);
+  expander.ReportUnnamedTruncations(path);
+  LW_RETURN_IF_ERROR(st);
   return expander.stats();
 }
 

@@ -9,9 +9,19 @@
 // container's own bytes still reach its sink (a "tee"), so a dataset archive copied
 // whole is found too. Member paths are "outer.tar.gz!/dir/inner.zip!/file".
 //
-// Limits (ArchiveLimits, all on by default) are checked as bytes flow: hitting one
-// stops the expansion of that top-level object with an Anomaly {"limit", "<which>"};
-// a damaged archive gives {"corrupt", ...}. Neither is an error: the scan goes on.
+// Limits (ArchiveLimits, all on by default) are checked as bytes flow. The work spent
+// on one top-level object is bounded without letting one member hide the others:
+//   - matching: the expanded objects (members at every depth and decompressed streams)
+//     share a budget of `ratio_floor_bytes + max_ratio x bytes of the top-level object
+//     read so far`. A member that would exceed it is truncated: it is matched up to
+//     there, the rest of it is read (bytes a nested archive inside it needs still flow
+//     to that archive's reader) but not matched, and {"limit", "expansion ratio"} names
+//     it; the next member is matched again as soon as the budget allows, which the
+//     compressed bytes that carry it refill. So a padded log first in a tar.gz costs
+//     its share and the dataset images after it are still found.
+//   - total expanded bytes (matched or not), member count: hitting one stops the
+//     expansion of that top-level object ({"limit", "<which>"}, e.g. a bomb).
+// A damaged archive gives {"corrupt", ...}. Neither is an error: the scan goes on.
 //
 // Thread safety: an Expander is used by one thread; separate Expanders are independent.
 #pragma once
@@ -32,12 +42,13 @@ struct ArchiveLimits {
   // Archives nested deeper than this are not opened (the top-level object is depth 0,
   // its members depth 1): `limit: nesting depth`.
   int max_depth = 4;
-  // Total bytes of all members, at all depths, of one top-level object:
-  // `limit: total expanded bytes`.
+  // Total bytes of all members, at all depths, of one top-level object, matched or
+  // only read through: `limit: total expanded bytes`, which stops the object.
   uint64_t max_total_bytes = 4ull << 30;
-  // Expanded bytes per byte of the top-level object read so far: `limit: expansion
-  // ratio`. Checked once `ratio_floor_bytes` have been expanded, so small archives of
-  // highly compressible text are not flagged.
+  // Matching budget of the expanded objects of one top-level object, in bytes:
+  // ratio_floor_bytes + max_ratio x the top-level bytes read so far (see above); a
+  // member beyond it is truncated: `limit: expansion ratio` at the member's path. The
+  // floor lets small archives of highly compressible text match whole.
   double max_ratio = 200.0;
   uint64_t ratio_floor_bytes = 1ull << 20;
   // Members, at all depths, of one top-level object: `limit: member count`.
@@ -61,7 +72,9 @@ class ObjectSink {
 
 struct ExpandStats {
   uint64_t expanded_bytes = 0;  // member bytes read, all depths
+  uint64_t matched_bytes = 0;   // expanded bytes that reached a sink (within the budget)
   uint64_t members = 0;
+  uint64_t truncated_members = 0;  // objects cut short by the expansion ratio budget
   int max_depth_seen = 0;
 };
 

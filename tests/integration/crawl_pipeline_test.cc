@@ -156,6 +156,41 @@ TEST_CASE("archive members and watch-list mentions become sightings", "[integrat
   CHECK(mention);
 }
 
+// Issue 14 item 1: a repetitive member first used to stop the whole download at the
+// expansion ratio, so the crawl recorded nothing.
+TEST_CASE("a padded log first in a downloaded tar.gz does not hide the member after it",
+          "[integration]") {
+  leakwatch::testing::TempDir dir;
+  const std::string leaked = RandomBytes(120 * 1024, 11);
+  auto matcher = PackOf(dir, "plates/0002.jpg", leaked);
+  auto profiles = parsers::ProfileSet::WithBuiltins();
+  REQUIRE(profiles.has_value());
+  std::string log;
+  while (log.size() < (16u << 20)) log += "2026-03-14T08:31:07 lane-3 INFO reader idle\n";
+
+  OnionSite onion;
+  demo::Route archive =
+      demo::Route::Text(MakeTarGz({{"logs/reader.log", log}, {"dump/plates/0002.jpg", leaked}}));
+  archive.content_type = "application/gzip";
+  onion.server().SetRoute("/dl/dump.tar.gz", archive);
+  const CrawlOptions options = onion.OneSource(dir, "paste", {"/dl/dump.tar.gz"});
+  match::ArchiveLimits limits;
+  limits.max_ratio = 20;  // a small budget keeps the test fast; the mechanism is the same
+  ParsersPageProcessor processor(*profiles, matcher.get(), parsers::Limits{}, nullptr, limits);
+  util::SystemClock clock;
+  auto summary = RunCrawl(options, processor, clock);
+  REQUIRE(summary.has_value());
+  INFO(summary->ToString());
+
+  auto store = store::Store::Open(options.db_path, clock);
+  REQUIRE(store.has_value());
+  bool member = false;
+  for (const auto& s : SightingsIn(*store)) {
+    member |= s.kind == store::SightingKind::kExact && s.member_path == "dump/plates/0002.jpg";
+  }
+  CHECK(member);
+}
+
 TEST_CASE("every corroborated record of a large paste counts towards coverage", "[integration]") {
   // A finding names at most match::kMaxRefsPerFinding records in its dataset_refs;
   // the coverage count ("N of M records seen") must still see all of them.

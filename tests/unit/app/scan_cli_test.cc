@@ -1,5 +1,8 @@
 // `leakwatch scan` as a user runs it: a pack made with `fingerprint build`, then the
 // documented jsonl lines (docs/scan-format.md), the table, and grep's exit codes.
+#include <archive.h>
+#include <archive_entry.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -8,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "demo/dataset.h"
 #include "tests/unit/app/cli_runner.h"
+#include "util/files.h"
 
 namespace leakwatch::app {
 namespace {
@@ -119,6 +124,89 @@ TEST_CASE("scan exit codes follow grep: 1 for nothing, 2 for an error", "[unit]"
 
   CHECK(w.cli({"scan", "--pack", w.pack.string(), "--key-file", w.key.string(), "--format", "xml",
                other.string()}) == 2);
+}
+
+// A .tar.gz written with libarchive, members in order.
+std::string TarGz(const std::vector<std::pair<std::string, std::string>>& members) {
+  std::string out;
+  struct archive* a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  archive_write_add_filter_gzip(a);
+  REQUIRE(archive_write_open(
+              a, &out, nullptr,
+              [](struct archive*, void* client, const void* buffer, size_t length) -> la_ssize_t {
+                static_cast<std::string*>(client)->append(static_cast<const char*>(buffer), length);
+                return static_cast<la_ssize_t>(length);
+              },
+              nullptr) == ARCHIVE_OK);
+  for (const auto& [name, content] : members) {
+    struct archive_entry* entry = archive_entry_new();
+    archive_entry_set_pathname(entry, name.c_str());
+    archive_entry_set_size(entry, static_cast<la_int64_t>(content.size()));
+    archive_entry_set_filetype(entry, AE_IFREG);
+    archive_entry_set_perm(entry, 0644);
+    REQUIRE(archive_write_header(a, entry) == ARCHIVE_OK);
+    REQUIRE(archive_write_data(a, content.data(), content.size()) ==
+            static_cast<la_ssize_t>(content.size()));
+    archive_entry_free(entry);
+  }
+  REQUIRE(archive_write_close(a) == ARCHIVE_OK);
+  archive_write_free(a);
+  return out;
+}
+
+// Issue 14 item 1: a repetitive log first in a tar.gz used to stop the whole archive at
+// the expansion ratio ("limit: expansion ratio" and exit 1): the plate images after it
+// were never matched.
+TEST_CASE("scan: a padded log first in a tar.gz does not hide the dataset images after it",
+          "[unit]") {
+  Cli cli;
+  demo::DatasetOptions options;
+  options.plate_images = 6;
+  options.traveler_photos = 0;
+  options.records = 6;
+  auto dataset = demo::GenerateDataset(cli.home / "dataset", options);
+  REQUIRE(dataset.has_value());
+  const fs::path key = cli.home / "dataset.key";
+  const fs::path pack = cli.home / "dataset.lwfp";
+  REQUIRE(cli({"fingerprint", "keygen", key.string()}) == 0);
+  REQUIRE(cli({"fingerprint", "build", "--dataset", dataset->dir.string(), "--out", pack.string(),
+               "--key-file", key.string()}) == 0);
+  // The config's limits: a small ratio keeps the test fast (the log is ~24 MiB, not the
+  // issue's 300 MB), the mechanism is the same.
+  cli.home.Write("config/leakwatch/leakwatch.toml", "[match]\npack = \"" + pack.string() +
+                                                        "\"\nkey_file = \"" + key.string() +
+                                                        "\"\n[match.limits]\narchive_ratio = 20\n");
+  std::string log;
+  while (log.size() < (24u << 20)) log += "2026-03-14T08:31:07 lane-3 INFO reader idle\n";
+  std::vector<std::pair<std::string, std::string>> members = {{"var/log/reader.log", log}};
+  for (const std::string& plate : dataset->plate_files) {
+    auto bytes = util::ReadFileCapped(dataset->dir / plate, 16u << 20);
+    REQUIRE(bytes.has_value());
+    members.emplace_back("export/" + plate, *bytes);
+  }
+  const fs::path tgz = cli.home.Write("dump.tar.gz", TarGz(members));
+  REQUIRE(fs::file_size(tgz) < (1u << 20));
+
+  REQUIRE(cli({"scan", "--format", "jsonl", tgz.string()}) == 0);
+  std::set<std::string> exact;
+  bool log_truncated = false;
+  size_t start = 0;
+  while (start < cli.out.size()) {
+    const size_t end = cli.out.find('\n', start);
+    REQUIRE(end != std::string::npos);
+    const auto line = nlohmann::json::parse(cli.out.substr(start, end - start));
+    start = end + 1;
+    if (line["kind"] == "exact") exact.insert(line["path"].get<std::string>());
+    if (line["kind"] == "anomaly" && line["message"] == "limit: expansion ratio" &&
+        line["path"] == tgz.string() + "!/var/log/reader.log") {
+      log_truncated = true;
+    }
+  }
+  for (const std::string& plate : dataset->plate_files) {
+    CHECK(exact.count(tgz.string() + "!/export/" + plate) == 1);
+  }
+  CHECK(log_truncated);
 }
 
 }  // namespace

@@ -167,10 +167,29 @@ TEST_CASE("a nested zip bomb stops at a limit and memory stays bounded", "[unit]
   }
   testing::TempDir dir;
   const auto p = dir.Write("42.zip", level).string();
+  // The default ratio, a total cap small enough for a quick test: each leaf beyond the
+  // matching budget is truncated (the first few named), then the total cap stops it.
+  ScanOptions opts;
+  opts.limits.max_total_bytes = 300u << 20;
   const long rss_before = MaxRssKb();
   CollectingSink sink;
-  Scan(*m, {p}, ScanOptions{}, sink);
+  Scan(*m, {p}, opts, sink);
   CHECK(sink.HasAnomaly("limit: expansion ratio"));
+  CHECK(sink.HasAnomaly("limit: total expanded bytes"));
+  size_t named = 0;
+  bool summary = false;
+  for (const auto& a : sink.anomalies) {
+    if (a.Message() == "limit: expansion ratio") {
+      ++named;
+      CHECK(a.path.find(p + "!/") == 0);  // a member (a leaf or a nested zip), not the bomb
+    }
+    if (a.detail.find("more members truncated") != std::string::npos) {
+      summary = true;
+      CHECK(a.path == p);
+    }
+  }
+  CHECK(named == 16);
+  CHECK(summary);
   CHECK(MaxRssKb() - rss_before < 64 * 1024);
 
   ScanOptions tight;
@@ -179,6 +198,47 @@ TEST_CASE("a nested zip bomb stops at a limit and memory stays bounded", "[unit]
   CollectingSink sink2;
   Scan(*m, {p}, tight, sink2);
   CHECK(sink2.HasAnomaly("limit: total expanded bytes"));
+}
+
+// Issue 14 item 1: padding first used to stop the whole object at the ratio limit.
+TEST_CASE("a compressible member first does not hide the dataset files after it", "[unit]") {
+  Fixture fx({40 * 1024, 50 * 1024, 60 * 1024, 45 * 1024, 55 * 1024, 35 * 1024}, 5);
+  const auto m = fx.Load();
+  std::string log;
+  const std::string line = "2026-03-14T08:31:07 gate-3 INFO heartbeat ok, queue empty\n";
+  while (log.size() < (24u << 20)) log += line;
+  std::vector<Entry> entries = {{"logs/app.log", log}};
+  for (size_t i = 0; i < fx.files.size(); ++i) {
+    entries.push_back({"imgs/" + fx.files[i].filename().string(), Fixture::Read(fx.files[i])});
+  }
+  const std::string tgz = MakeArchive("tar", "gzip", entries);
+  REQUIRE(tgz.size() < 600 * 1024);
+  testing::TempDir dir;
+  const auto p = dir.Write("dump.tar.gz", tgz).string();
+  ScanOptions opts;
+  opts.limits.max_ratio = 20;  // a small budget keeps the test fast: ~3 MiB of the log
+  CollectingSink sink;
+  const ScanSummary s = Scan(*m, {p}, opts, sink);
+  for (const auto& f : fx.files) {
+    INFO(f.filename());
+    CHECK(sink.At(p + "!/imgs/" + f.filename().string(), FindingKind::kExact) != nullptr);
+  }
+  CHECK(sink.HasAnomaly("limit: expansion ratio"));
+  bool log_named = false;
+  for (const auto& a : sink.anomalies) log_named |= a.path == p + "!/logs/app.log";
+  CHECK(log_named);
+  CHECK_FALSE(sink.HasAnomaly("limit: total expanded bytes"));
+  CHECK(ScanExitCode(s) == 0);
+
+  // The total-bytes cap still bounds the object: below the log's size nothing after it
+  // is reached.
+  opts.limits.max_total_bytes = 8u << 20;
+  CollectingSink capped;
+  Scan(*m, {p}, opts, capped);
+  CHECK(capped.HasAnomaly("limit: total expanded bytes"));
+  for (const auto& f : fx.files) {
+    CHECK(capped.At(p + "!/imgs/" + f.filename().string(), FindingKind::kExact) == nullptr);
+  }
 }
 
 TEST_CASE("nesting depth and member count limits are reported per object", "[unit]") {
