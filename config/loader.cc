@@ -2,9 +2,9 @@
 //
 // Every table is read through a TableReader, which records each key the schema asks
 // for; whatever is left in the table afterwards is an unknown key, reported with the
-// closest known key as a suggestion (or, for secret-looking names, with the *_file /
-// *_env alternative). All problems are collected, sorted by position and reported
-// together, so a user fixes a file in one pass.
+// closest known key as a suggestion (or, for the inline form of a secret the table takes
+// as *_file / *_env, with those alternatives). All problems are collected, sorted by position and
+// reported together, so a user fixes a file in one pass.
 #include "config/internal/loader.h"
 
 #include <arpa/inet.h>
@@ -227,8 +227,8 @@ std::string IntRange(int64_t lo, int64_t hi) {
   return fmt::format("{}..{}", lo, hi);
 }
 
-// A key that names a secret (password, token, ...): such keys are never accepted
-// inline, whatever table they appear in.
+// A key that names a secret (password, token, ...). Such a key is never accepted inline;
+// when its *_file / *_env form exists, the error points there (TableReader::Finish).
 bool LooksLikeSecret(std::string_view key) {
   static constexpr std::array<std::string_view, 6> kWords = {"password", "passwd", "secret",
                                                              "key",      "token",  "apikey"};
@@ -542,22 +542,18 @@ class TableReader {
     }
   }
 
-  // Reports every key of the table the schema did not ask for.
+  // Reports every key of the table the schema did not ask for: "unknown key", with the
+  // closest known key as a suggestion. Only the inline form of a secret this table does
+  // take from a file or the environment (`password` beside `password_file`) gets the
+  // secrets message instead: a typo'd `bogus_key` is unknown first.
   void Finish() {
     for (auto&& [key, value] : table_) {
       const std::string name(key.str());
       if (std::find(known_.begin(), known_.end(), name) != known_.end()) continue;
       const std::string path = KeyPath(name);
-      if (LooksLikeSecret(name)) {
-        std::vector<std::string> alternatives;
-        for (const std::string& known : known_) {
-          if (known == name + "_file" || known == name + "_env")
-            alternatives.push_back("`" + known + "`");
-        }
-        const std::string use = alternatives.empty() ? std::string("a *_file or *_env setting")
-                                                     : Join(alternatives, " or ");
+      if (const std::string alternatives = SecretAlternatives(name); !alternatives.empty()) {
         ctx_.Error(key.source(), path,
-                   "secrets are never written in the config file; use " + use +
+                   "secrets are never written in the config file; use " + alternatives +
                        " (a file only you can read, or an environment variable)");
         continue;
       }
@@ -588,6 +584,18 @@ class TableReader {
   }
 
  private:
+  // "`name_file` or `name_env`" (those of them this table knows) when `name` looks like
+  // a secret; "" otherwise.
+  std::string SecretAlternatives(const std::string& name) const {
+    if (!LooksLikeSecret(name)) return {};
+    std::vector<std::string> alternatives;
+    for (const std::string& known : known_) {
+      if (known == name + "_file" || known == name + "_env")
+        alternatives.push_back("`" + known + "`");
+    }
+    return Join(alternatives, " or ");
+  }
+
   Context& ctx_;
   const toml::table& table_;
   std::string path_;

@@ -265,10 +265,6 @@ TEST_CASE("inline secrets are refused, pointing at *_file / *_env", "[unit]") {
         "leakwatch.toml:2:1: tor.control_password: secrets are never written in the config "
         "file; use `control_password_file` or `control_password_env` (a file only you can "
         "read, or an environment variable)");
-  CHECK(ErrorOf("[[sources]]\nname = \"s\"\nurls = [\"http://a.onion/\"]\napi_token = \"x\"\n") ==
-        "leakwatch.toml:4:1: sources[0].api_token: secrets are never written in the config "
-        "file; use a *_file or *_env setting (a file only you can read, or an environment "
-        "variable)");
   CHECK(ErrorOf("[[notify.webhook]]\nurl = \"https://h.example.org/\"\nsecret_file = \"/s\"\n"
                 "secret_env = \"S\"\n") ==
         "leakwatch.toml:4:14: notify.webhook[0].secret_env: set either secret_file or "
@@ -276,6 +272,19 @@ TEST_CASE("inline secrets are refused, pointing at *_file / *_env", "[unit]") {
   CHECK(ErrorOf("[[notify.webhook]]\nurl = \"https://h.example.org/\"\n") ==
         "leakwatch.toml:1:1: notify.webhook[0].secret_file: missing; the webhook body is signed "
         "(X-Leakwatch-Signature), set secret_file or secret_env");
+}
+
+TEST_CASE("unknown keys are unknown first, even when they look like a secret", "[unit]") {
+  // Issue 14 item 15: a typo'd key ending in "key" got the inline-secret lecture.
+  CHECK(ErrorOf("[match]\nbogus_key = 1\n") == "leakwatch.toml:2:1: match.bogus_key: unknown key");
+  CHECK(ErrorOf("[tor]\ncontrol_passwd = \"x\"\n") ==
+        "leakwatch.toml:2:1: tor.control_passwd: unknown key");
+  CHECK(ErrorOf("[crawl]\nconcurrency_key = 8\n") ==
+        "leakwatch.toml:2:1: crawl.concurrency_key: unknown key");
+  CHECK(ErrorOf("[[sources]]\nname = \"s\"\nurls = [\"http://a.onion/\"]\napi_token = \"x\"\n") ==
+        "leakwatch.toml:4:1: sources[0].api_token: unknown key");
+  // The value of an unknown key is never echoed, secret-looking or not.
+  CHECK(ErrorOf("[crawl]\nsession_token = \"hunter2\"\n").find("hunter2") == std::string::npos);
 }
 
 TEST_CASE("regexes are compiled at load, errors point at the bad character", "[unit]") {
