@@ -8,18 +8,16 @@
 #include <algorithm>
 #include <charconv>
 #include <ctime>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
-#include <random>
-#include <set>
 
 #include "app/commands.h"
 #include "app/coverage.h"
 #include "notify/sighting_json.h"
 #include "notify/text.h"
+#include "store/evidence.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/duration.h"
@@ -378,171 +376,17 @@ int RunAck(Context& ctx, const SightingsFlags& flags) {
   return kExitOk;
 }
 
-// WARC export: the evidence records of the selected sightings copied, byte for byte,
-// out of the per-run WARC/1.1 files into one stream, after a warcinfo record.
-constexpr size_t kMaxWarcHeadBytes = 64 * 1024;
-constexpr uint64_t kMaxWarcBlockBytes = uint64_t{4} * 1024 * 1024 * 1024;
-constexpr size_t kCopyChunk = 64 * 1024;
-
-struct WarcHead {
-  std::string text;  // through the blank line
-  std::string type;
-  std::string target_uri;
-  std::string record_id;
-  std::string concurrent_to;  // a request record names its response here
-  uint64_t content_length = 0;
-};
-
-// Reads a record head at the stream's position. NotFound at a clean end of file.
-Result<WarcHead> ReadWarcHead(std::istream& in, const std::string& where) {
-  WarcHead head;
-  std::string line;
-  while (std::getline(in, line)) {
-    head.text += line + "\n";
-    if (head.text.size() > kMaxWarcHeadBytes) {
-      return Status::Corruption(where + ": WARC record head too large");
-    }
-    if (line == "\r" || line.empty()) break;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const size_t colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string value = line.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-    const std::string name = line.substr(0, colon);
-    if (name == "WARC-Type") head.type = value;
-    if (name == "WARC-Target-URI") head.target_uri = value;
-    if (name == "WARC-Record-ID") head.record_id = value;
-    if (name == "WARC-Concurrent-To") head.concurrent_to = value;
-    if (name == "Content-Length") {
-      const auto [ptr, ec] =
-          std::from_chars(value.data(), value.data() + value.size(), head.content_length);
-      if (ec != std::errc() || ptr != value.data() + value.size()) {
-        return Status::Corruption(where + ": bad Content-Length in WARC record");
-      }
-    }
+// WARC export: store::ExportEvidence writes the stream; this reports what it did.
+int ExportWarc(Context& ctx, const std::vector<store::Sighting>& rows, util::TimePoint now) {
+  const store::EvidenceExportReport report = store::ExportEvidence(rows, now, ctx.out());
+  for (const auto& [id, status] : report.failures) {
+    ctx.err() << fmt::format("leakwatch: sighting {}: {}\n", id, status.message());
   }
-  if (head.text.empty()) return Status::NotFound(where + ": end of file");
-  if (head.text.rfind("WARC/1.", 0) != 0) {
-    return Status::Corruption(where + ": no WARC record starts here");
-  }
-  if (head.content_length > kMaxWarcBlockBytes) {
-    return Status::TooLarge(where + ": WARC record larger than 4 GiB");
-  }
-  return head;
-}
-
-// Copies the record whose head was just read: head, block and the CRLFCRLF trailer.
-Status CopyWarcRecord(std::istream& in, const WarcHead& head, std::ostream& out,
-                      const std::string& where) {
-  out.write(head.text.data(), static_cast<std::streamsize>(head.text.size()));
-  std::string buf(kCopyChunk, '\0');
-  uint64_t left = head.content_length + 4;  // the block and its CRLFCRLF trailer
-  while (left > 0) {
-    const auto n = static_cast<std::streamsize>(std::min<uint64_t>(left, kCopyChunk));
-    in.read(buf.data(), n);
-    if (in.gcount() != n) return Status::Corruption(where + ": WARC record truncated");
-    out.write(buf.data(), n);
-    left -= static_cast<uint64_t>(n);
-  }
-  return Status::Ok();
-}
-
-// Where the record that ends exactly at `offset` starts, walking `file`'s records from
-// the beginning (the writer puts a response's request record right before it); nullopt
-// when no record ends there.
-std::optional<std::streamoff> RecordBefore(std::istream& in, std::streamoff offset,
-                                           const std::string& where) {
-  in.seekg(0);
-  std::streamoff start = 0;
-  while (start < offset) {
-    Result<WarcHead> head = ReadWarcHead(in, where);
-    if (!head.has_value()) return std::nullopt;
-    const std::streamoff end = start + static_cast<std::streamoff>(head->text.size()) +
-                               static_cast<std::streamoff>(head->content_length) + 4;
-    if (end == offset) return start;
-    in.seekg(end);
-    start = end;
-  }
-  return std::nullopt;
-}
-
-// The response record at `offset` of `file` with the request record before it (when it
-// names this response) and the metadata record right after it.
-Status ExportEvidence(const std::string& file, int64_t offset, std::ostream& out) {
-  const std::string where = fmt::format("{} at byte {}", file, offset);
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Status::NotFound(file + ": evidence file missing or unreadable");
-  in.seekg(offset);
-  LW_ASSIGN_OR_RETURN(WarcHead response, ReadWarcHead(in, where));
-  if (response.type != "response") {
-    return Status::Corruption(where + ": expected a response record, found " + response.type);
-  }
-  if (const std::optional<std::streamoff> request_at = RecordBefore(in, offset, where)) {
-    in.clear();
-    in.seekg(*request_at);
-    Result<WarcHead> request = ReadWarcHead(in, where);
-    if (request.has_value() && request->type == "request" &&
-        request->concurrent_to == response.record_id) {
-      LW_RETURN_IF_ERROR(CopyWarcRecord(in, *request, out, where));
-    }
-  }
-  in.clear();
-  in.seekg(offset + static_cast<std::streamoff>(response.text.size()));
-  LW_RETURN_IF_ERROR(CopyWarcRecord(in, response, out, where));
-  Result<WarcHead> next = ReadWarcHead(in, where);
-  if (next.has_value() && next->type == "metadata" && next->target_uri == response.target_uri) {
-    LW_RETURN_IF_ERROR(CopyWarcRecord(in, *next, out, where));
-  }
-  return Status::Ok();
-}
-
-std::string NewUuidUrn() {
-  std::random_device rd;
-  std::string hex;
-  for (int i = 0; i < 4; ++i) hex += fmt::format("{:08x}", rd());
-  hex[12] = '4';                                              // version 4
-  hex[16] = "89ab"[static_cast<unsigned char>(hex[16]) % 4];  // RFC 4122 variant
-  return fmt::format("<urn:uuid:{}-{}-{}-{}-{}>", hex.substr(0, 8), hex.substr(8, 4),
-                     hex.substr(12, 4), hex.substr(16, 4), hex.substr(20, 12));
-}
-
-void WriteExportWarcinfo(std::ostream& out, int64_t now, size_t sightings) {
-  const std::string fields = fmt::format(
-      "software: leakwatch\r\nformat: WARC File Format 1.1\r\n"
-      "description: evidence of {} leakwatch sighting(s), exported {}\r\n",
-      sightings, Rfc3339(now));
-  out << "WARC/1.1\r\nWARC-Type: warcinfo\r\nWARC-Record-ID: " << NewUuidUrn()
-      << "\r\nWARC-Date: " << Rfc3339(now)
-      << "\r\nContent-Type: application/warc-fields\r\nContent-Length: " << fields.size()
-      << "\r\n\r\n"
-      << fields << "\r\n\r\n";
-}
-
-int ExportWarc(Context& ctx, const std::vector<store::Sighting>& rows, int64_t now) {
-  std::set<std::pair<std::string, int64_t>> done;
-  size_t with_evidence = 0;
-  for (const store::Sighting& s : rows) {
-    if (s.evidence_warc && s.evidence_warc_offset) ++with_evidence;
-  }
-  WriteExportWarcinfo(ctx.out(), now, with_evidence);
-  int failures = 0;
-  size_t skipped = 0;
-  for (const store::Sighting& s : rows) {
-    if (!s.evidence_warc || !s.evidence_warc_offset) {
-      ++skipped;
-      continue;
-    }
-    if (!done.insert({*s.evidence_warc, *s.evidence_warc_offset}).second) continue;
-    Status copied = ExportEvidence(*s.evidence_warc, *s.evidence_warc_offset, ctx.out());
-    if (!copied.ok()) {
-      ctx.err() << fmt::format("leakwatch: sighting {}: {}\n", s.id, copied.message());
-      ++failures;
-    }
-  }
-  ctx.err() << fmt::format("exported {} evidence record(s); {} sighting(s) without evidence{}\n",
-                           done.size() - static_cast<size_t>(failures), skipped,
-                           failures > 0 ? fmt::format("; {} failed", failures) : "");
-  return failures > 0 ? kExitFailure : kExitOk;
+  ctx.err() << fmt::format(
+      "exported {} evidence record(s); {} sighting(s) without evidence{}\n", report.exported,
+      report.without_evidence,
+      report.failures.empty() ? "" : fmt::format("; {} failed", report.failures.size()));
+  return report.failures.empty() ? kExitOk : kExitFailure;
 }
 
 int RunExport(Context& ctx, const SightingsFlags& flags) {
@@ -559,7 +403,7 @@ int RunExport(Context& ctx, const SightingsFlags& flags) {
   if (!db.has_value()) return ctx.Fail(db.error());
   Result<std::vector<store::Sighting>> rows = db->sightings().Query(*filter);
   if (!rows.has_value()) return ctx.Fail(rows.error());
-  if (format == "warc") return ExportWarc(ctx, *rows, util::ToUnixSeconds(clock.Now()));
+  if (format == "warc") return ExportWarc(ctx, *rows, clock.Now());
   PrintJsonl(ctx.out(), *rows);
   return kExitOk;
 }

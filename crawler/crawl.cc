@@ -16,8 +16,8 @@
 
 #include "crawler/fetcher.h"
 #include "crawler/internal/url.h"
+#include "store/evidence.h"
 #include "store/store.h"
-#include "store/warc_writer.h"
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/onion.h"
@@ -179,9 +179,7 @@ class Crawl {
   int64_t inflight_ = 0;
   uint64_t next_fetch_id_ = 1;
 
-  std::optional<store::WarcWriter> evidence_;  // opened on the first record
-  bool evidence_failed_ = false;               // the file could not be created
-  bool evidence_unsynced_ = false;             // records appended since the last Sync
+  std::optional<store::EvidenceWriter> evidence_;  // this run's WARC file (set in Run)
 
   CrawlSummary summary_;
   bool tor_down_ = false;
@@ -456,38 +454,6 @@ Status Crawl::WriteSuccess(Processed& p) {
 std::optional<store::WarcLocation> Crawl::WriteEvidence(const Processed& p) {
   const FetchResult& r = p.result;
   const store::FrontierEntry& e = p.job.entry;
-  auto count_failure = [this](const std::string& what, const Status& st) {
-    ++summary_.stats.errors_by_class["evidence"];  // not a fetch error: like anomalies
-    util::LogWarn(what, {{"error", st.ToString()}});
-  };
-  if (evidence_failed_) return std::nullopt;
-  if (!evidence_) {
-    std::error_code ec;
-    const std::filesystem::path dir = std::filesystem::absolute(options_.evidence_dir, ec);
-    if (!std::filesystem::exists(dir, ec)) {
-      std::filesystem::create_directories(dir, ec);
-      std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
-    }
-    constexpr int kNameAttempts = 10;
-    Status last;
-    for (int attempt = 1; attempt <= kNameAttempts && !evidence_; ++attempt) {
-      std::string name = "run-" + std::to_string(run_id_);
-      if (attempt > 1) name += "." + std::to_string(attempt);
-      auto created = store::WarcWriter::Create(dir / (name + ".warc"), "leakwatch crawl");
-      if (created.has_value()) {
-        evidence_.emplace(std::move(created).value());
-      } else {
-        last = created.error();
-        if (last.code() != StatusCode::kAlreadyExists) break;
-      }
-    }
-    if (!evidence_) {
-      evidence_failed_ = true;
-      count_failure("cannot create the evidence WARC file; sightings of this run have none", last);
-      return std::nullopt;
-    }
-  }
-
   const Body& body = p.evidence_body;
   store::WarcExchange x;
   x.target_uri = r.final_url;
@@ -529,11 +495,11 @@ std::optional<store::WarcLocation> Crawl::WriteEvidence(const Processed& p) {
 
   auto location = evidence_->Append(x);
   if (!location.has_value()) {
-    count_failure("cannot write WARC evidence; the sighting is recorded without it",
-                  location.error());
+    ++summary_.stats.errors_by_class["evidence"];  // not a fetch error: like anomalies
+    util::LogWarn("cannot write WARC evidence; the sighting is recorded without it",
+                  {{"error", location.error().ToString()}});
     return std::nullopt;
   }
-  evidence_unsynced_ = true;
   return std::move(location).value();
 }
 
@@ -605,6 +571,7 @@ Status Crawl::Write(Processed& p) {
 Result<CrawlSummary> Crawl::Run(int64_t run_id) {
   run_id_ = run_id;
   summary_.run_id = run_id;
+  evidence_.emplace(options_.evidence_dir, run_id);
   const auto started = SteadyClock::now();
   const auto deadline = started + options_.max_duration;
   LW_RETURN_IF_ERROR(Seed());
@@ -652,11 +619,7 @@ Result<CrawlSummary> Crawl::Run(int64_t run_id) {
         // sighting whose evidence offset is past the end of the file. (A crash after
         // the sync but before the commit only leaves unreferenced records behind; the
         // URLs are fetched again by the next run.)
-        if (evidence_unsynced_) {
-          LW_RETURN_IF_ERROR(evidence_->Sync());
-          evidence_unsynced_ = false;
-        }
-        return Status::Ok();
+        return evidence_->Sync();
       });
       if (!st.ok()) failure = st;
     }

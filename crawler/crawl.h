@@ -19,7 +19,7 @@
 //
 // Evidence: for every fetched object that produced at least one sighting (archive
 // members included: the evidence is the outer response), the writer appends request,
-// response and metadata records to the run's WARC file (store::WarcWriter; bodies
+// response and metadata records to the run's WARC file (store::EvidenceWriter; bodies
 // spooled to disk are streamed from their spool file) and records the response
 // record's location on the sightings, in the same store transaction; the WARC file is
 // fdatasync'ed before that transaction commits, so no committed sighting points at

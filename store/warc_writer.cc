@@ -1,23 +1,21 @@
 #include "store/warc_writer.h"
 
 #include <fcntl.h>
-#include <sodium.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <optional>
 
+#include "store/internal/warc_format.h"
 #include "util/hash.h"
 
 namespace leakwatch::store {
 namespace {
 
 constexpr size_t kCopyChunk = 1 << 20;
-constexpr std::string_view kRecordEnd = "\r\n\r\n";
 constexpr std::string_view kOrigPrefix = "X-Leakwatch-Orig-";
 
 std::string Base32(const uint8_t* data, size_t size) {
@@ -38,24 +36,6 @@ std::string Base32(const uint8_t* data, size_t size) {
   return out;
 }
 
-std::string NewRecordId() {
-  std::array<uint8_t, 16> b{};
-  randombytes_buf(b.data(), b.size());
-  b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);  // UUID version 4
-  b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  const std::string hex = util::HexEncode(b.data(), b.size());
-  return "<urn:uuid:" + hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20) + ">";
-}
-
-// Header values come from fetched URLs and servers: never let CR/LF end a header early.
-std::string HeaderSafe(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) out += (c == '\r' || c == '\n') ? ' ' : c;
-  return out;
-}
-
 bool NameIs(std::string_view name, std::string_view lower) {
   return name.size() == lower.size() &&
          std::equal(name.begin(), name.end(), lower.begin(), [](char a, char b) {
@@ -67,23 +47,6 @@ std::string_view TrimSpace(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-// The head of one WARC record, through its blank line.
-std::string RecordHead(std::string_view type, std::string_view record_id,
-                       std::string_view target_uri, util::TimePoint date,
-                       std::string_view content_type, uint64_t content_length,
-                       std::string_view block_digest, std::string_view extra_headers) {
-  std::string head = "WARC/1.1\r\n";
-  head += "WARC-Type: " + std::string(type) + "\r\n";
-  head += "WARC-Record-ID: " + std::string(record_id) + "\r\n";
-  head += "WARC-Date: " + util::FormatRfc3339(date) + "\r\n";
-  if (!target_uri.empty()) head += "WARC-Target-URI: " + HeaderSafe(target_uri) + "\r\n";
-  head += std::string(extra_headers);
-  head += "WARC-Block-Digest: " + std::string(block_digest) + "\r\n";
-  head += "Content-Type: " + std::string(content_type) + "\r\n";
-  head += "Content-Length: " + std::to_string(content_length) + "\r\n\r\n";
-  return head;
 }
 
 // Feeds the payload to `sink` in pieces, from memory or the reader. Checks that
@@ -133,7 +96,7 @@ std::string WarcResponseHeadForDecodedBody(std::string_view raw_head, uint64_t b
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) break;  // the blank line: end of the head
     if (first) {
-      out += HeaderSafe(line) + "\r\n";
+      out += detail::WarcHeaderSafe(line) + "\r\n";
       first = false;
       continue;
     }
@@ -143,11 +106,11 @@ std::string WarcResponseHeadForDecodedBody(std::string_view raw_head, uint64_t b
       if (NameIs(name, "transfer-encoding") || NameIs(name, "content-encoding") ||
           NameIs(name, "content-length")) {
         out += std::string(kOrigPrefix) + std::string(name) + ": " +
-               HeaderSafe(TrimSpace(line.substr(colon + 1))) + "\r\n";
+               detail::WarcHeaderSafe(TrimSpace(line.substr(colon + 1))) + "\r\n";
         continue;
       }
     }
-    out += HeaderSafe(line) + "\r\n";
+    out += detail::WarcHeaderSafe(line) + "\r\n";
   }
   if (first) out += "HTTP/1.1 200 OK\r\n";  // no status line kept: say what we know
   out += "Content-Length: " + std::to_string(body_size) + "\r\n\r\n";
@@ -170,15 +133,8 @@ Result<WarcWriter> WarcWriter::Create(const std::filesystem::path& path,
     ::fsync(dir_fd);
     ::close(dir_fd);
   }
-  const std::string info = "software: " + HeaderSafe(software) +
-                           "\r\nformat: WARC File Format 1.1\r\n"
-                           "conformsTo: http://iipc.github.io/warc-specifications/"
-                           "specifications/warc-format/warc-1.1/\r\n";
-  const std::string head =
-      RecordHead("warcinfo", NewRecordId(), "", std::chrono::system_clock::now(),
-                 "application/warc-fields", info.size(), WarcSha256Digest(info),
-                 "WARC-Filename: " + HeaderSafe(path.filename().string()) + "\r\n");
-  LW_RETURN_IF_ERROR(writer.WriteAll(head + info + std::string(kRecordEnd)));
+  LW_RETURN_IF_ERROR(writer.WriteAll(detail::WarcInfoRecord(
+      software, "", std::chrono::system_clock::now(), path.filename().string())));
   return writer;
 }
 
@@ -223,7 +179,7 @@ Status WarcWriter::Sync() {
 
 Status WarcWriter::AppendRecords(const WarcExchange& e, int64_t& response_offset) {
   const uint64_t body_size = e.read_body ? e.body_size : e.body.size();
-  const std::string response_id = NewRecordId();
+  const std::string response_id = detail::NewWarcRecordId();
 
   // Pass 1: both digests, before the head that carries them is written.
   util::Sha256 block_hash;
@@ -237,15 +193,15 @@ Status WarcWriter::AppendRecords(const WarcExchange& e, int64_t& response_offset
   const util::Sha256Digest block_digest = block_hash.Finish();
   const util::Sha256Digest payload_digest = payload_hash.Finish();
 
-  const std::string request_head =
-      RecordHead("request", NewRecordId(), e.target_uri, e.fetched_at,
-                 "application/http;msgtype=request", e.request_head.size(),
-                 WarcSha256Digest(e.request_head), "WARC-Concurrent-To: " + response_id + "\r\n");
-  LW_RETURN_IF_ERROR(WriteAll(request_head + e.request_head + std::string(kRecordEnd)));
+  const std::string request_head = detail::WarcRecordHead(
+      "request", detail::NewWarcRecordId(), e.target_uri, e.fetched_at,
+      "application/http;msgtype=request", e.request_head.size(), WarcSha256Digest(e.request_head),
+      "WARC-Concurrent-To: " + response_id + "\r\n");
+  LW_RETURN_IF_ERROR(WriteAll(request_head + e.request_head + std::string(detail::kWarcRecordEnd)));
 
   response_offset = static_cast<int64_t>(size_);
   const std::string payload_label = WarcSha256Label(payload_digest.data(), payload_digest.size());
-  const std::string response_head = RecordHead(
+  const std::string response_head = detail::WarcRecordHead(
       "response", response_id, e.target_uri, e.fetched_at, "application/http;msgtype=response",
       e.response_head.size() + body_size, WarcSha256Label(block_digest.data(), block_digest.size()),
       "WARC-Payload-Digest: " + payload_label + "\r\n");
@@ -259,16 +215,16 @@ Status WarcWriter::AppendRecords(const WarcExchange& e, int64_t& response_offset
   if (copied_hash.Finish() != payload_digest) {
     return Status::Corruption(path_.string() + ": evidence payload changed while it was copied");
   }
-  LW_RETURN_IF_ERROR(WriteAll(kRecordEnd));
+  LW_RETURN_IF_ERROR(WriteAll(detail::kWarcRecordEnd));
 
   std::string fields;
   for (const auto& [name, value] : e.metadata) {
-    fields += HeaderSafe(name) + ": " + HeaderSafe(value) + "\r\n";
+    fields += detail::WarcHeaderSafe(name) + ": " + detail::WarcHeaderSafe(value) + "\r\n";
   }
-  const std::string metadata_head = RecordHead(
-      "metadata", NewRecordId(), e.target_uri, e.fetched_at, "application/warc-fields",
+  const std::string metadata_head = detail::WarcRecordHead(
+      "metadata", detail::NewWarcRecordId(), e.target_uri, e.fetched_at, "application/warc-fields",
       fields.size(), WarcSha256Digest(fields), "WARC-Refers-To: " + response_id + "\r\n");
-  return WriteAll(metadata_head + fields + std::string(kRecordEnd));
+  return WriteAll(metadata_head + fields + std::string(detail::kWarcRecordEnd));
 }
 
 Result<WarcLocation> WarcWriter::Append(const WarcExchange& exchange) {

@@ -17,6 +17,9 @@
 // that points at a record (the crawler syncs once per store transaction), so a row can
 // never outlive the bytes it points at.
 //
+// The crawl and the export do not use this class directly: store/evidence.h owns the
+// evidence directory, file naming, syncing and reading back.
+//
 // Thread safety: none; one thread per WarcWriter.
 #pragma once
 

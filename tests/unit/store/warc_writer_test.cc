@@ -1,7 +1,8 @@
-// store::WarcWriter as the crawler uses it: streamed payloads, record linking, digests
-// checked by an independent strict reader (warc_check.py), failed appends cut back so
-// earlier records stay intact, response heads rewritten for decoded bodies, and the
-// sightings' evidence setter.
+// store::WarcWriter as the crawler uses it: record types and digests (against reference
+// values), streamed payloads, record linking, all checked by an independent strict
+// reader (warc_check.py); failed appends cut back so earlier records stay intact,
+// existing files never overwritten, response heads rewritten for decoded bodies, and
+// the sightings' evidence setter.
 #include "store/warc_writer.h"
 
 #include <sys/stat.h>
@@ -217,6 +218,52 @@ TEST_CASE("evidence is set on a sighting only where none was recorded", "[unit]"
   CHECK(store->sightings().Get(with->id)->evidence_warc_offset == 100);
   CHECK_FALSE(store->sightings().SetEvidenceIfMissing(with->id, "", 1).has_value());
   CHECK_FALSE(store->sightings().SetEvidenceIfMissing(with->id, "/x.warc", -1).has_value());
+}
+
+TEST_CASE("WARC evidence has request, response and metadata records with digests", "[unit]") {
+  testing::TempDir dir;
+  const auto path = dir / "run-1.warc";
+  auto writer = WarcWriter::Create(path, "leakwatch test");
+  REQUIRE(writer.has_value());
+  WarcExchange exchange;
+  exchange.target_uri = "http://abc.onion/paste/1";
+  exchange.request_head = "GET /paste/1 HTTP/1.1\r\nHost: abc.onion\r\n\r\n";
+  exchange.response_head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n";
+  exchange.body = "hello";
+  exchange.fetched_at = util::FromUnixSeconds(1'800'000'000);
+  exchange.metadata = {{"via-proxy", "socks5h://127.0.0.1:9050"}, {"source", "evil\r\nx: y"}};
+  auto location = writer->Append(exchange);
+  REQUIRE(location.has_value());
+  REQUIRE(writer->Sync().ok());
+
+  const auto records = testing::CheckWarc(path);
+  REQUIRE(records.size() == 4);
+  CHECK(records[0]["type"] == "warcinfo");
+  CHECK(records[0]["warc"]["WARC-Filename"] == "run-1.warc");
+  CHECK(records[1]["type"] == "request");
+  CHECK(records[2]["type"] == "response");
+  CHECK(records[3]["type"] == "metadata");
+  CHECK(records[2]["offset"] == location->offset);
+  CHECK(records[2]["target"] == "http://abc.onion/paste/1");
+  CHECK(records[2]["warc"]["WARC-Date"] == "2027-01-15T08:00:00Z");
+  // Reference value from Python: base64.b32encode(hashlib.sha256(b"hello").digest()).
+  CHECK(records[2]["warc"]["WARC-Payload-Digest"] ==
+        "sha256:FTZE3OS7WCRQ4JXIHMVMLOPCTYNRMHS4D6TUEXTTAQZWFE4LTASA====");
+  CHECK(WarcSha256Digest("hello") ==
+        "sha256:FTZE3OS7WCRQ4JXIHMVMLOPCTYNRMHS4D6TUEXTTAQZWFE4LTASA====");
+  CHECK(records[2]["payload_sha256"] == util::Sha256Hex("hello"));
+  // A hostile value cannot inject a header line.
+  CHECK(records[3]["fields"]["source"] == "evil  x: y");
+  CHECK_FALSE(records[3]["fields"].contains("x"));
+}
+
+TEST_CASE("an existing evidence file is never overwritten", "[unit]") {
+  testing::TempDir dir;
+  const auto path = dir.Write("run-1.warc", "precious");
+  auto writer = WarcWriter::Create(path, "leakwatch test");
+  REQUIRE_FALSE(writer.has_value());
+  CHECK(writer.error().code() == StatusCode::kAlreadyExists);
+  CHECK(testing::ReadWholeFile(path) == "precious");
 }
 
 }  // namespace
