@@ -9,10 +9,6 @@
 #include "app/context.h"
 #include "util/log.h"
 
-#ifndef LW_VERSION
-#define LW_VERSION "0.1.0"
-#endif
-
 namespace leakwatch::app {
 namespace {
 
@@ -60,10 +56,9 @@ Environment Environment::FromProcess() {
   return env;
 }
 
-int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
-        const Environment& env) {
-  Context ctx(out, err, env);
-  CLI::App root(kDescription, "leakwatch");
+void BuildCli(CLI::App& root, Context& ctx, Action& action) {
+  root.description(kDescription);
+  root.name("leakwatch");
   root.set_version_flag("--version", std::string("leakwatch ") + LW_VERSION);
   root.require_subcommand(1);
   root.fallthrough();  // global flags may follow the command name
@@ -75,9 +70,15 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   root.add_flag("-q,--quiet", ctx.flags.quiet, "Only errors in the log");
   root.add_option("--log-format", ctx.flags.log_format, "Log format on stderr")
       ->check(CLI::IsMember({"text", "json"}));
-
-  Action action;
   for (RegisterFn reg : kCommandRegistrations) reg(root, ctx, action);
+}
+
+int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+        const Environment& env) {
+  Context ctx(out, err, env);
+  CLI::App root;
+  Action action;
+  BuildCli(root, ctx, action);
 
   // CLI11 parses a reversed argv-like vector.
   std::vector<std::string> reversed(args.rbegin(), args.rend());

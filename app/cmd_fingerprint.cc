@@ -13,10 +13,6 @@
 #include "match/key.h"
 #include "match/pack.h"
 
-#ifndef LW_VERSION
-#define LW_VERSION "0.1.0"
-#endif
-
 namespace leakwatch::app {
 namespace {
 namespace fs = std::filesystem;

@@ -19,6 +19,11 @@ namespace leakwatch::app {
 using Action = std::function<int()>;
 using RegisterFn = void (*)(CLI::App& root, Context& ctx, Action& action);
 
+// The whole command tree on `root`: name, description, --version, the global flags bound
+// to ctx.flags, then every command. Run() parses with it; app/cli_docs renders the man
+// page and the shell completion from it. `ctx` and `action` must outlive `root`.
+void BuildCli(CLI::App& root, Context& ctx, Action& action);
+
 void RegisterInit(CLI::App& root, Context& ctx, Action& action);
 void RegisterDoctor(CLI::App& root, Context& ctx, Action& action);
 void RegisterDb(CLI::App& root, Context& ctx, Action& action);
