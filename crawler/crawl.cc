@@ -444,11 +444,15 @@ Status Crawl::WriteSuccess(Processed& p) {
     LW_RETURN_IF_ERROR(store_.sources().AddYield(e.source_id, run_id_, e.url, p.page.items));
     LW_RETURN_IF_ERROR(FollowNextPage(p, added));
   }
-  for (const std::string& anomaly : p.page.anomalies) {
+  for (const store::NewAnomaly& a : p.page.anomalies) {
     ++summary_.stats.errors_by_class["anomaly"];
-    util::LogDebug("page anomaly", {{"url", e.url}, {"anomaly", anomaly}});
+    util::LogDebug(
+        "page anomaly",
+        {{"url", a.url}, {"member", a.member_path}, {"kind", a.kind}, {"detail", a.detail}});
   }
-  return Status::Ok();
+  // Past the store's bounds an anomaly is counted there but not stored.
+  auto recorded = store_.anomalies().Record(run_id_, e.source_id, p.page.anomalies);
+  return recorded.has_value() ? Status::Ok() : recorded.error();
 }
 
 std::optional<store::WarcLocation> Crawl::WriteEvidence(const Processed& p) {

@@ -27,7 +27,9 @@ struct ProcessedPage {
   std::vector<DiscoveredLink> links;
   std::optional<std::string> next_page;  // a listing's next page
   int64_t items = 0;                     // items the profile found (listing yield)
-  std::vector<std::string> anomalies;    // "kind: detail", counted in the run stats
+  // Hostile or damaged input met in this body (its members included): the writer
+  // counts them in the run stats and stores them (store/anomalies.h, bounded per run).
+  std::vector<store::NewAnomaly> anomalies;
   // Dataset sightings in this body, each with the dataset files and records it shows
   // (`coverage`; all of them, where the sighting's dataset_refs list is capped). The
   // writer fills run_id and the notification channels (CrawlOptions::route_alerts)

@@ -54,26 +54,48 @@ class BodySource final : public match::ByteSource {
   uint64_t offset_ = 0;
 };
 
+// The member path of an object the expander named "<url>!/dir/inner.zip!/file":
+// "dir/inner.zip!/file"; "" for the fetched object itself.
+std::string MemberPath(std::string_view object_path, std::string_view url) {
+  if (object_path.size() > url.size() + 2 && object_path.substr(0, url.size()) == url &&
+      object_path.substr(url.size(), 2) == "!/") {
+    return std::string(object_path.substr(url.size() + 2));
+  }
+  if (object_path == url) return "";
+  const size_t bang = object_path.find("!/");
+  return bang == std::string_view::npos ? "" : std::string(object_path.substr(bang + 2));
+}
+
+store::NewAnomaly FromMatch(const match::Anomaly& a, std::string_view url) {
+  return {std::string(url), MemberPath(a.path, url), a.kind, a.detail};
+}
+
+store::NewAnomaly OfPage(std::string_view url, std::string kind, std::string detail) {
+  return {std::string(url), "", std::move(kind), std::move(detail)};
+}
+
 // Matches one object (the body or an archive member) and collects its findings.
 class CollectingSink final : public match::ObjectSink {
  public:
   CollectingSink(const match::Matcher& matcher, std::string path,
-                 const match::MatchOptions& options, std::vector<match::Finding>& findings,
-                 std::vector<std::string>& anomalies)
+                 const match::MatchOptions& options, std::string_view url,
+                 std::vector<match::Finding>& findings, std::vector<store::NewAnomaly>& anomalies)
       : stream_(matcher.NewStream(std::move(path), options)),
+        url_(url),
         findings_(findings),
         anomalies_(anomalies) {}
   void Feed(std::string_view bytes) override { stream_->Feed(bytes); }
   void Close() override {
     match::MatchResult r = stream_->Finish();
-    for (const auto& a : r.anomalies) anomalies_.push_back(a.Message());
+    for (const auto& a : r.anomalies) anomalies_.push_back(FromMatch(a, url_));
     for (auto& f : r.findings) findings_.push_back(std::move(f));
   }
 
  private:
   std::unique_ptr<match::MatchStream> stream_;
+  std::string_view url_;
   std::vector<match::Finding>& findings_;
-  std::vector<std::string>& anomalies_;
+  std::vector<store::NewAnomaly>& anomalies_;
 };
 
 bool IsPlainText(std::string_view content_type) { return content_type.rfind("text/plain", 0) == 0; }
@@ -102,7 +124,7 @@ ProcessedPage ParsersPageProcessor::Process(const FetchedContent& content) {
     } else if (const parsers::Profile* profile = profiles_.Find(content.source.profile)) {
       extraction = parsers::Extract(input, *profile, limits_);
     } else {
-      out.anomalies.push_back("unknown_profile: " + content.source.profile);
+      out.anomalies.push_back(OfPage(content.url, "unknown_profile", content.source.profile));
     }
     if (extraction.has_value()) {
       for (const auto& link : extraction->links) {
@@ -113,17 +135,20 @@ ProcessedPage ParsersPageProcessor::Process(const FetchedContent& content) {
       }
       out.next_page = extraction->next_page;
       out.items = static_cast<int64_t>(extraction->yield.items);
-      for (const auto& a : extraction->anomalies) out.anomalies.push_back(a.kind + ": " + a.detail);
+      for (const auto& a : extraction->anomalies) {
+        out.anomalies.push_back(OfPage(content.url, a.kind, a.detail));
+      }
       if (watchlist_ != nullptr && !IsPlainText(content.content_type)) {
         for (const parsers::Document& doc : extraction->documents) {
           for (auto& f : watchlist_->Scan(content.url, doc.text)) findings.push_back(std::move(f));
         }
       }
     } else if (out.anomalies.empty()) {
-      out.anomalies.push_back("extract_failed: " + extraction.error().message());
+      out.anomalies.push_back(OfPage(content.url, "extract_failed", extraction.error().message()));
     }
   } else if (page) {
-    out.anomalies.push_back("page_spooled: page not parsed (larger than the spool threshold)");
+    out.anomalies.push_back(
+        OfPage(content.url, "page_spooled", "page not parsed (larger than the spool threshold)"));
   }
 
   if (watchlist_ != nullptr && page && IsPlainText(content.content_type) &&
@@ -140,16 +165,18 @@ ProcessedPage ParsersPageProcessor::Process(const FetchedContent& content) {
     const match::MatchOptions member_options;
     const match::SinkFactory open_sink = [&](const std::string& object_path, int depth) {
       return std::make_unique<CollectingSink>(*matcher_, object_path,
-                                              depth == 0 ? body_options : member_options, findings,
-                                              out.anomalies);
+                                              depth == 0 ? body_options : member_options,
+                                              content.url, findings, out.anomalies);
     };
     const match::AnomalyCallback on_anomaly = [&](const match::Anomaly& a) {
-      out.anomalies.push_back(a.Message());
+      out.anomalies.push_back(FromMatch(a, content.url));
     };
     BodySource source(content.body);
     auto expanded = match::ExpandObject(source, std::string(content.url), archive_limits_,
                                         open_sink, on_anomaly);
-    if (!expanded.has_value()) out.anomalies.push_back("read: " + expanded.error().message());
+    if (!expanded.has_value()) {
+      out.anomalies.push_back(OfPage(content.url, "read", expanded.error().message()));
+    }
   }
 
   for (const match::Finding& f : findings) {
@@ -157,8 +184,7 @@ ProcessedPage ParsersPageProcessor::Process(const FetchedContent& content) {
     store::NewSighting& s = request.sighting;
     s.source = content.source.name;
     s.url = std::string(content.url);
-    const size_t bang = f.path.find("!/");
-    if (bang != std::string::npos) s.member_path = f.path.substr(bang + 2);
+    s.member_path = MemberPath(f.path, content.url);
     s.sha256 = f.sha256.empty() ? std::string(content.sha256_hex) : f.sha256;
     s.kind = ToSightingKind(f.kind);
     s.score = f.score;

@@ -3,9 +3,10 @@
 //
 // Pages (listings and items) go through parsers::Extract with the source's profile
 // ("auto" detects the engine): links become frontier URLs (roles listing / item /
-// file), the next page and the item yield are passed on, anomalies counted. Every
-// body, page or file, is streamed through a MatchStream when a Matcher is given;
-// findings become sightings (kind, score, dataset refs, sha256, linked-from).
+// file), the next page and the item yield are passed on. Every body, page or file, is
+// streamed through a MatchStream when a Matcher is given; findings become sightings
+// (kind, score, dataset refs, sha256, linked-from). Anomalies (from extraction, the
+// expander and the matcher) are passed on with the URL and member path they concern.
 // Every body goes through the archive expander first (match/archive.h), so members of
 // a zip or tar.gz download are matched too, as "<url>!/member/path", under the
 // expansion limits. With a watch list, each extracted document (or a plain-text

@@ -11,6 +11,7 @@ constexpr const char* kLog =
 constexpr const char* kListByRun =
     "SELECT id, run_id, source_id, url, fetched_at, http_status, error_class, bytes, "
     "duration_ms, content_sha256 FROM fetches WHERE run_id = ?1 ORDER BY id LIMIT ?2";
+constexpr const char* kLatestRunOfSource = "SELECT max(run_id) FROM fetches WHERE source_id = ?1";
 constexpr const char* kDeleteOlder = "DELETE FROM fetches WHERE fetched_at < ?1";
 
 }  // namespace
@@ -43,6 +44,13 @@ Result<std::vector<FetchLogEntry>> FetchRepository::ListByRun(int64_t run_id, in
     entries.push_back(std::move(e));
   }
   return entries;
+}
+
+Result<std::optional<int64_t>> FetchRepository::LatestRunOfSource(int64_t source_id) {
+  LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kLatestRunOfSource));
+  LW_ASSIGN_OR_RETURN(bool row, st->BindAll(source_id).Step());
+  if (!row) return std::optional<int64_t>();
+  return st->ColumnOptionalInt(0);
 }
 
 Result<int64_t> FetchRepository::DeleteOlderThan(int64_t cutoff) {

@@ -38,6 +38,9 @@ class FetchRepository {
   Result<int64_t> Log(const FetchLogEntry& entry);
   // Oldest first, at most `limit`.
   Result<std::vector<FetchLogEntry>> ListByRun(int64_t run_id, int64_t limit);
+  // The newest run that logged a fetch for `source_id` (the last run that crawled it,
+  // while retention keeps its rows); nullopt when none did.
+  Result<std::optional<int64_t>> LatestRunOfSource(int64_t source_id);
   // Deletes rows fetched before `cutoff`. Returns how many.
   Result<int64_t> DeleteOlderThan(int64_t cutoff);
 

@@ -45,6 +45,17 @@
 //     the Unix time of the last retention pass, so the crawl prunes at most daily)
 //     key PK, value (TEXT), updated_at
 //
+// SCHEMA version 3 adds (see store/anomalies.h for the bounds):
+//   anomalies       hostile or damaged input met in a run, at most
+//     kMaxAnomalyRowsPerRun rows per run
+//     id PK, run_id FK runs CASCADE, source_id? FK sources SET NULL, at, url,
+//     member_path ('' = the fetched object itself), kind, detail
+//     INDEX (run_id, id)
+//   anomaly_counts  every anomaly counted, stored as a row or not
+//     run_id FK runs CASCADE, source_id FK sources CASCADE, kind, counted, stored
+//     PRIMARY KEY (run_id, source_id, kind)
+//   and INDEX fetches (source_id, run_id), for a source's latest run.
+//
 // ADDING A MIGRATION: append {N, "what", "SQL"} to kMigrations, bump
 // kLatestSchemaVersion in store.h, and add the version to the migration test's
 // list of earlier versions (tests/unit/store/migrations_test.cc). Never edit a
@@ -217,9 +228,35 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 )sql";
 
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE anomalies (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  source_id INTEGER REFERENCES sources (id) ON DELETE SET NULL,
+  at INTEGER NOT NULL,
+  url TEXT NOT NULL,
+  member_path TEXT NOT NULL DEFAULT '',
+  kind TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX anomalies_by_run ON anomalies (run_id, id);
+
+CREATE TABLE anomaly_counts (
+  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  source_id INTEGER NOT NULL REFERENCES sources (id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  counted INTEGER NOT NULL DEFAULT 0,
+  stored INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, source_id, kind)
+) WITHOUT ROWID;
+
+CREATE INDEX fetches_by_source ON fetches (source_id, run_id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kSchemaV1},
     {2, "meta table (retention's last prune time)", kSchemaV2},
+    {3, "anomalies and their counts per run", kSchemaV3},
 };
 static_assert(std::size(kMigrations) == kLatestSchemaVersion,
               "one migration per schema version: update kLatestSchemaVersion in store.h");

@@ -229,6 +229,7 @@ SightingRepository& Store::sightings() { return core_->sightings; }
 OutboxRepository& Store::outbox() { return core_->outbox; }
 CoverageRepository& Store::coverage() { return core_->coverage; }
 RetentionRepository& Store::retention() { return core_->retention; }
+AnomalyRepository& Store::anomalies() { return core_->anomalies; }
 
 void Store::SetCommitFaultForTesting(int k) { core_->SetCommitFault(k); }
 int Store::CommitCountForTesting() const { return core_->commits(); }

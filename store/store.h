@@ -1,9 +1,9 @@
 // store/store: the leakwatch database (one SQLite file, WAL mode).
 //
 // The store owns the schema, its versioned migrations and one typed repository per
-// table (runs, sources, frontier, fetches, blobs, sightings, outbox, coverage) plus
-// retention (ageing out fetch logs, blobs and unreferenced evidence). No SQL
-// lives outside store/. The schema is documented at the top of store/migrations.cc.
+// table (runs, sources, frontier, fetches, blobs, sightings, outbox, coverage,
+// anomalies) plus retention (ageing out fetch logs, blobs and unreferenced evidence).
+// No SQL lives outside store/. The schema is documented at the top of store/migrations.cc.
 //
 // Threads: a Store (and every repository reached through it) belongs to one thread
 // at a time; the crawler's single writer thread owns its Store. Other processes
@@ -17,7 +17,9 @@
 //
 // Limits: busy timeout 5 s (util/sqlite); kYieldHistoryPerSource yield samples per
 // source; kMaxCheckProblems lines per check report; outbox leases default to
-// kDefaultOutboxLeaseSeconds. Content is never stored: only hashes, URLs, metadata.
+// kDefaultOutboxLeaseSeconds; anomaly rows per run and per object, and the lengths of
+// their hostile strings (store/anomalies.h). Content is never stored: only hashes,
+// URLs, metadata.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "store/anomalies.h"
 #include "store/blobs.h"
 #include "store/coverage.h"
 #include "store/fetches.h"
@@ -44,7 +47,7 @@ namespace leakwatch::store {
 
 // The newest schema this build knows. A database with a higher user_version was
 // written by a newer leakwatch and is refused, never altered.
-inline constexpr int64_t kLatestSchemaVersion = 2;
+inline constexpr int64_t kLatestSchemaVersion = 3;
 
 // What `leakwatch db check` and `doctor` report.
 struct CheckReport {
@@ -130,6 +133,7 @@ class Store {
   OutboxRepository& outbox();
   CoverageRepository& coverage();
   RetentionRepository& retention();
+  AnomalyRepository& anomalies();
 
   // Test hook (STYLE rule 17): the k-th transaction commit counted from this call
   // (k >= 1) fails with IOError and is rolled back, as if the process died just

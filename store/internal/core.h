@@ -7,6 +7,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "store/anomalies.h"
 #include "store/blobs.h"
 #include "store/coverage.h"
 #include "store/fetches.h"
@@ -107,6 +108,7 @@ class StoreCore {
   OutboxRepository outbox{*this};
   CoverageRepository coverage{*this};
   RetentionRepository retention{*this};
+  AnomalyRepository anomalies{*this};
 
  private:
   util::Database db_;

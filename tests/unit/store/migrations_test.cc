@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 
 // Every schema version a user's database may still be at. Adding migration N means
 // appending N-1 here: the "from each earlier version" test then covers it.
-const std::vector<int64_t> kEarlierVersions = {0, 1};
+const std::vector<int64_t> kEarlierVersions = {0, 1, 2};
 
 mode_t ModeOf(const fs::path& path) {
   struct stat st {};
@@ -66,9 +66,10 @@ TEST_CASE("Open creates a private directory and file and migrates an empty DB to
   auto stmt = db->Prepare("PRAGMA journal_mode");
   REQUIRE(stmt->Step().value());
   CHECK(stmt->ColumnText(0) == "wal");
-  CHECK(TableNames(*db) == std::vector<std::string>{"blobs", "coverage", "fetches", "frontier",
-                                                    "meta", "outbox", "runs", "sightings",
-                                                    "source_yields", "sources"});
+  CHECK(TableNames(*db) == std::vector<std::string>{"anomalies", "anomaly_counts", "blobs",
+                                                    "coverage", "fetches", "frontier", "meta",
+                                                    "outbox", "runs", "sightings", "source_yields",
+                                                    "sources"});
 }
 
 TEST_CASE("Open migrates a database from each earlier schema version", "[unit]") {
