@@ -82,6 +82,12 @@ int RunCrawlCommand(Context& ctx, const CrawlFlags& flags) {
   if (std::string line = DailyPruneLine(*config, ctx.DbPath(*config), clock); !line.empty()) {
     ctx.out() << line << "\n";
   }
+  // Sightings without their evidence: loud, so cron mail, systemd and `doctor` see it.
+  if (outcome->summary.evidence_missing > 0) {
+    ctx.err() << "leakwatch: " << outcome->summary.EvidenceProblem() << " ("
+              << options.evidence_dir.string() << ")\n";
+    return kExitFailure;
+  }
   return kExitOk;
 }
 

@@ -4,6 +4,7 @@
 #include "app/commands.h"
 #include "app/crawl_setup.h"
 #include "crawler/preflight.h"
+#include "store/store.h"
 #include "util/onion.h"
 
 namespace leakwatch::app {
@@ -105,6 +106,34 @@ void CheckTor(const config::Config& config, const Environment& env, Checklist& l
   }
 }
 
+// A crawl that could not write its evidence (volume full, directory unwritable) left
+// sightings without it. Their objects are fetched again by the next run, which can
+// only write the evidence once the cause is fixed: a human has to look.
+void CheckEvidence(const std::filesystem::path& db_path, Checklist& list) {
+  std::error_code ec;
+  if (!std::filesystem::exists(db_path, ec)) return;  // the database check says so
+  const util::SystemClock clock;
+  Result<store::Store> db = store::Store::Open(db_path, clock);
+  if (!db.has_value()) return;  // the database check names the problem
+  Result<std::vector<store::Run>> runs = db->runs().Latest(1);
+  if (!runs.has_value() || runs->empty()) {
+    list.Skip("evidence", "no crawl has run yet");
+    return;
+  }
+  const store::Run& run = runs->front();
+  const auto missing = run.stats.errors_by_class.find("evidence");
+  if (missing == run.stats.errors_by_class.end() || missing->second == 0) {
+    list.Pass("evidence", "the last crawl (run " + std::to_string(run.id) +
+                              ") wrote the evidence of every sighting it recorded");
+    return;
+  }
+  list.Fail("evidence",
+            "the last crawl (run " + std::to_string(run.id) + ") could not write evidence " +
+                std::to_string(missing->second) + " time(s): " + run.note.value_or(""),
+            "free space on the evidence volume (or make [store] evidence_dir writable); the "
+            "next crawl fetches those objects again and writes their evidence");
+}
+
 int RunDoctor(Context& ctx) {
   Checklist list(ctx.env().out_is_tty);
   const std::filesystem::path config_path = ctx.ConfigPath();
@@ -119,6 +148,7 @@ int RunDoctor(Context& ctx) {
   CheckSecrets(*config, ctx.env(), list);
   CheckOnionAddresses(*config, list);
   AddDatabaseChecks(ctx.DbPath(*config), list);
+  CheckEvidence(ctx.DbPath(*config), list);
   CheckPack(config->match, list);
   CheckTor(*config, ctx.env(), list);
   list.Print(ctx.out());
@@ -130,8 +160,8 @@ int RunDoctor(Context& ctx) {
 void RegisterDoctor(CLI::App& root, Context& ctx, Action& action) {
   CLI::App* cmd = root.add_subcommand(
       "doctor",
-      "Check the setup: config, secrets, onion addresses, database, fingerprint pack, Tor "
-      "proxy; one ✓/✗ "
+      "Check the setup: config, secrets, onion addresses, database, the last crawl's "
+      "evidence, fingerprint pack, Tor proxy; one ✓/✗ "
       "line per check, exit 0 when all pass, 1 otherwise");
   cmd->callback([&ctx, &action] { action = [&ctx] { return RunDoctor(ctx); }; });
 }

@@ -386,7 +386,15 @@ int ExportWarc(Context& ctx, const std::vector<store::Sighting>& rows, util::Tim
       "exported {} evidence record(s); {} sighting(s) without evidence{}\n", report.exported,
       report.without_evidence,
       report.failures.empty() ? "" : fmt::format("; {} failed", report.failures.size()));
-  return report.failures.empty() ? kExitOk : kExitFailure;
+  // An export that leaves out any selected sighting's evidence is not the evidence
+  // the analyst asked for: say so and fail, after writing what could be exported.
+  if (report.without_evidence > 0) {
+    ctx.err() << fmt::format(
+        "leakwatch: {} selected sighting(s) have no evidence recorded (see `sightings show ID`); "
+        "the export is incomplete\n",
+        report.without_evidence);
+  }
+  return report.complete() ? kExitOk : kExitFailure;
 }
 
 int RunExport(Context& ctx, const SightingsFlags& flags) {

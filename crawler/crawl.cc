@@ -437,6 +437,17 @@ Status Crawl::WriteSuccess(Processed& p) {
       if (!filled.has_value()) return filled.error();
     }
   }
+  if (!evidence && EvidenceWanted(p) && !p.page.sightings.empty()) {
+    // Not complete without its evidence: the sightings stand (a new one is alerted once,
+    // like any), but the object is due again now with no validators and no hash, so the
+    // next run fetches and processes it again and fills the evidence in (above). TakeDue
+    // never leases it twice in one run.
+    ++summary_.evidence_missing;
+    store::FetchCompletion again;
+    again.last_status = c.last_status;
+    again.revisit_at = now;
+    LW_RETURN_IF_ERROR(store_.frontier().Complete(e.id, again));
+  }
   LW_ASSIGN_OR_RETURN(int64_t added, AddLinks(p));
   summary_.new_urls += added;
   if (e.kind == store::UrlKind::kListing) {
@@ -500,8 +511,10 @@ std::optional<store::WarcLocation> Crawl::WriteEvidence(const Processed& p) {
   auto location = evidence_->Append(x);
   if (!location.has_value()) {
     ++summary_.stats.errors_by_class["evidence"];  // not a fetch error: like anomalies
-    util::LogWarn("cannot write WARC evidence; the sighting is recorded without it",
-                  {{"error", location.error().ToString()}});
+    if (summary_.evidence_error.empty()) summary_.evidence_error = location.error().message();
+    util::LogWarn(
+        "cannot write WARC evidence; the object is fetched again by the next run to write it",
+        {{"url", e.url}, {"error", location.error().ToString()}});
     return std::nullopt;
   }
   return std::move(location).value();
@@ -576,6 +589,7 @@ Result<CrawlSummary> Crawl::Run(int64_t run_id) {
   run_id_ = run_id;
   summary_.run_id = run_id;
   evidence_.emplace(options_.evidence_dir, run_id);
+  evidence_->SetMaxFileSizeForTesting(options_.evidence_max_file_size_for_testing);
   const auto started = SteadyClock::now();
   const auto deadline = started + options_.max_duration;
   LW_RETURN_IF_ERROR(Seed());
@@ -648,7 +662,7 @@ Result<CrawlSummary> Crawl::Run(int64_t run_id) {
   summary_.tor_down = tor_down_;
   if (!failure.ok()) {
     summary_.status = store::RunStatus::kFailed;
-  } else if (tor_down_) {
+  } else if (tor_down_ || summary_.evidence_missing > 0) {
     summary_.status = store::RunStatus::kFailed;
   } else if (summary_.stopped_by_signal) {
     summary_.status = store::RunStatus::kInterrupted;
@@ -658,6 +672,7 @@ Result<CrawlSummary> Crawl::Run(int64_t run_id) {
   std::string note = summary_.ToString();
   if (tor_down_) note += "; Tor went down: " + tor_down_detail_;
   if (!failure.ok()) note += "; " + failure.ToString();
+  if (summary_.evidence_missing > 0) note += "; " + summary_.EvidenceProblem();
   LW_RETURN_IF_ERROR(store_.runs().Finish(run_id_, summary_.status, summary_.stats, note));
   if (!failure.ok()) return failure;
   if (tor_down_) return Status::Unavailable("Tor went down during the crawl: " + tor_down_detail_);
@@ -701,7 +716,17 @@ std::string CrawlSummary::ToString() const {
   }
   out += ", " + std::to_string(new_urls) + " new URLs, " + std::to_string(new_sightings) +
          " new sightings in " + std::to_string(duration.count() / 1000) + "s";
+  if (evidence_missing > 0) {
+    out += "; EVIDENCE MISSING for " + std::to_string(evidence_missing) + " object(s)";
+  }
   return out;
+}
+
+std::string CrawlSummary::EvidenceProblem() const {
+  return "evidence could not be written for " + std::to_string(evidence_missing) + " object(s)" +
+         (evidence_error.empty() ? "" : " (" + evidence_error + ")") +
+         ": their sightings are recorded without it and the objects are fetched again by the "
+         "next run; free space on the evidence volume";
 }
 
 Result<CrawlSummary> RunCrawl(const CrawlOptions& options, PageProcessor& processor,

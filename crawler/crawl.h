@@ -25,8 +25,12 @@
 // fdatasync'ed before that transaction commits, so no committed sighting points at
 // bytes a crash could lose. Content that matched nothing is written nowhere (only its
 // hash and fetch metadata reach the DB) unless keep_unmatched. A failed WARC write
-// does not lose the sighting: it is recorded without evidence, a warning is logged
-// and the run counts an "evidence" error.
+// (evidence volume full, directory unwritable) loses neither the sighting nor its
+// evidence for good: the sightings are recorded (a new one is alerted once) without
+// evidence, the object is not completed but due again with no validators or hash, so
+// the next run fetches it again and fills the evidence in; the run counts an
+// "evidence" error and ends "failed" (CrawlSummary::evidence_missing), so the command
+// exits non-zero.
 //
 // Stopping: when *stop_flag becomes true (SIGINT/SIGTERM, see InstallStopSignals),
 // --max-duration or --max-pages is reached, no transfer starts any more; running ones
@@ -113,6 +117,9 @@ struct CrawlOptions {
   // Test hook (STYLE rule 17): > 0 makes the k-th store commit of the run fail and
   // roll back (store::Store::SetCommitFaultForTesting), as a crash before COMMIT would.
   int commit_fault_for_testing = 0;
+  // Test hook: > 0 lets this run's evidence file grow to at most this many bytes, as
+  // if the evidence volume were full past it (store::EvidenceWriter).
+  uint64_t evidence_max_file_size_for_testing = 0;
 };
 
 struct CrawlSummary {
@@ -124,14 +131,22 @@ struct CrawlSummary {
   std::chrono::milliseconds duration{0};
   bool stopped_by_signal = false;
   bool tor_down = false;
+  // Objects whose sightings were recorded without their evidence (the WARC write
+  // failed); each is fetched again by the next run. > 0 makes the run "failed".
+  int64_t evidence_missing = 0;
+  std::string evidence_error;  // the first failed evidence write's message
   // One line for the terminal: "crawl: 120 pages, 3.1 MiB, 4 errors (timeout 3, ...) in 42s".
   std::string ToString() const;
+  // The sentence for the run's note and the terminal when evidence_missing > 0.
+  std::string EvidenceProblem() const;
 };
 
 // Runs one crawl pass. Errors: Busy when another crawl holds the lock; Unavailable
 // when the proxy is down (a failed run row is still written when the DB opened);
 // InvalidArgument for bad options (an .onion start URL on a direct source, ...);
-// store errors otherwise. `processor` and `clock` must outlive the call.
+// store errors otherwise. A run that could not write some evidence is not an error:
+// its summary has status kFailed and evidence_missing > 0 (the notifications of its
+// sightings must still go out). `processor` and `clock` must outlive the call.
 Result<CrawlSummary> RunCrawl(const CrawlOptions& options, PageProcessor& processor,
                               const util::Clock& clock);
 

@@ -44,6 +44,11 @@ std::filesystem::path EvidenceWriter::file() const {
   return warc_ ? warc_->path() : std::filesystem::path();
 }
 
+void EvidenceWriter::SetMaxFileSizeForTesting(uint64_t bytes) {
+  max_file_size_for_testing_ = bytes;
+  if (warc_) warc_->SetMaxSizeForTesting(bytes);
+}
+
 Status EvidenceWriter::Open() {
   std::error_code ec;
   const std::filesystem::path dir = std::filesystem::absolute(dir_, ec);
@@ -58,6 +63,7 @@ Status EvidenceWriter::Open() {
     auto created = WarcWriter::Create(dir / (name + ".warc"), kEvidenceSoftware);
     if (created.has_value()) {
       warc_.emplace(std::move(created).value());
+      warc_->SetMaxSizeForTesting(max_file_size_for_testing_);
       return Status::Ok();
     }
     last = created.error();

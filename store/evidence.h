@@ -63,6 +63,11 @@ class EvidenceWriter {
   // The run's file once created; empty before.
   std::filesystem::path file() const;
 
+  // Test hook (STYLE rule 17): the run's file can grow to at most `bytes` bytes (its
+  // warcinfo record included); appends past that fail as on a full volume (see
+  // WarcWriter::SetMaxSizeForTesting). 0: no limit.
+  void SetMaxFileSizeForTesting(uint64_t bytes);
+
  private:
   Status Open();
 
@@ -71,6 +76,7 @@ class EvidenceWriter {
   std::optional<WarcWriter> warc_;  // opened on the first Append
   Status open_error_;               // why the file could not be created (sticky)
   bool unsynced_ = false;           // records appended since the last Sync
+  uint64_t max_file_size_for_testing_ = 0;
 };
 
 // What an export did, for the caller to report.

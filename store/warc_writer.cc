@@ -141,7 +141,8 @@ Result<WarcWriter> WarcWriter::Create(const std::filesystem::path& path,
 WarcWriter::WarcWriter(WarcWriter&& other) noexcept
     : path_(std::move(other.path_)),
       fd_(std::exchange(other.fd_, -1)),
-      size_(std::exchange(other.size_, 0)) {}
+      size_(std::exchange(other.size_, 0)),
+      max_size_for_testing_(other.max_size_for_testing_) {}
 
 WarcWriter& WarcWriter::operator=(WarcWriter&& other) noexcept {
   if (this != &other) {
@@ -149,6 +150,7 @@ WarcWriter& WarcWriter::operator=(WarcWriter&& other) noexcept {
     path_ = std::move(other.path_);
     fd_ = std::exchange(other.fd_, -1);
     size_ = std::exchange(other.size_, 0);
+    max_size_for_testing_ = other.max_size_for_testing_;
   }
   return *this;
 }
@@ -159,7 +161,15 @@ WarcWriter::~WarcWriter() {
 
 Status WarcWriter::WriteAll(std::string_view bytes) {
   while (!bytes.empty()) {
-    const ssize_t w = ::write(fd_, bytes.data(), bytes.size());
+    size_t want = bytes.size();
+    if (max_size_for_testing_ > 0 && size_ + want > max_size_for_testing_) {
+      want = static_cast<size_t>(max_size_for_testing_ - std::min(size_, max_size_for_testing_));
+      if (want == 0) {
+        return Status::IOError(path_.string() + ": write failed: " + std::strerror(ENOSPC) +
+                               " (test limit)");
+      }
+    }
+    const ssize_t w = ::write(fd_, bytes.data(), want);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {
       return Status::IOError(path_.string() + ": write failed: " + std::strerror(errno));

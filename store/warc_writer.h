@@ -89,6 +89,11 @@ class WarcWriter {
   // Bytes in the file (the offset the next record will get).
   uint64_t size() const { return size_; }
 
+  // Test hook (STYLE rule 17): the file can grow to at most `bytes` bytes; a write
+  // past that writes what fits and fails with IOError "No space left on device", as on
+  // a full volume. 0: no limit.
+  void SetMaxSizeForTesting(uint64_t bytes) { max_size_for_testing_ = bytes; }
+
  private:
   WarcWriter(std::filesystem::path path, int fd) : path_(std::move(path)), fd_(fd) {}
   Status WriteAll(std::string_view bytes);
@@ -97,6 +102,7 @@ class WarcWriter {
   std::filesystem::path path_;
   int fd_ = -1;
   uint64_t size_ = 0;
+  uint64_t max_size_for_testing_ = 0;
 };
 
 // RFC 4648 base32 (uppercase, with padding) of a SHA-256 digest of `bytes`, prefixed

@@ -195,6 +195,95 @@ TEST_CASE("no evidence directory configured: sightings are recorded without evid
   }
 }
 
+// Issue 14 item 2: with the evidence volume full, a run used to record the sightings
+// without evidence, complete their objects and exit 0; the next run, with space back,
+// saw the same hash and fetched nothing again, so the evidence was lost for good.
+TEST_CASE("evidence that could not be written is fetched again and filled in by the next run",
+          "[integration]") {
+  EvidenceSite t;
+  // The archive is a file linked from the board (fetched once, unless re-queued); the
+  // leaked file is a start URL (a listing, revisited every run but unchanged).
+  t.site->SetRoute("/", demo::Route::Html(std::string("<html><body><p>") + kInnocuousMarker +
+                                          "</p><a href=\"/t/1\">thread</a> <a "
+                                          "href=\"/dl/dump.tar.gz\">dump</a></body></html>"));
+  t.options.sources[0].start_urls = {Url("/"), Url("/dl/photos.bin")};
+  t.options.route_alerts = [](const store::NewSighting&) {
+    return std::vector<store::NotificationRequest>{{"webhook:0", "{}"}};
+  };
+  // Room for the warcinfo record only: every exchange meets a full volume.
+  t.options.evidence_max_file_size_for_testing = 1024;
+  auto first = t.TryCrawl();
+  REQUIRE(first.has_value());
+  INFO(first->ToString());
+  CHECK(first->status == store::RunStatus::kFailed);
+  CHECK(first->evidence_missing == 2);
+  CHECK(first->stats.errors_by_class["evidence"] == 2);
+  CHECK(first->ToString().find("EVIDENCE MISSING for 2 object(s)") != std::string::npos);
+  const auto before = t.Sightings();
+  REQUIRE(before.size() == 4);
+  for (const store::Sighting& s : before) CHECK_FALSE(s.evidence_warc.has_value());
+  {
+    util::SystemClock clock;
+    auto store = store::Store::Open(t.options.db_path, clock);
+    REQUIRE(store.has_value());
+    auto run = store->runs().Get(first->run_id);
+    REQUIRE(run.has_value());
+    CHECK(run->status == store::RunStatus::kFailed);
+    CHECK(run->note.value_or("").find("evidence could not be written for 2 object(s)") !=
+          std::string::npos);
+    CHECK(run->note.value_or("").find("No space left on device") != std::string::npos);
+    // Not completed: due again, with no hash or validators that would make the next
+    // run skip it as unchanged.
+    auto source = store->sources().List();
+    REQUIRE(source.has_value());
+    REQUIRE(source->size() == 1);
+    for (const char* path : {"/dl/dump.tar.gz", "/dl/photos.bin"}) {
+      INFO(path);
+      auto entry = store->frontier().Find(source->front().id, Url(path));
+      REQUIRE(entry.has_value());
+      REQUIRE(entry->has_value());
+      CHECK((*entry)->state == store::FrontierState::kPending);
+      CHECK_FALSE((*entry)->content_hash.has_value());
+      CHECK_FALSE((*entry)->etag.has_value());
+    }
+  }
+  CHECK(t.site->Hits("/dl/dump.tar.gz") == 1);
+
+  // Space back: the next run fetches both objects again and fills their evidence in.
+  t.options.evidence_max_file_size_for_testing = 0;
+  const CrawlSummary second = t.Crawl();
+  CHECK(second.status == store::RunStatus::kOk);
+  CHECK(second.evidence_missing == 0);
+  CHECK(second.new_sightings == 0);
+  CHECK(t.site->Hits("/dl/dump.tar.gz") == 2);
+  std::map<std::string, std::vector<nlohmann::json>> files;
+  for (const fs::path& warc : t.WarcFiles()) {
+    files[fs::absolute(warc).string()] = testing::CheckWarc(warc);
+  }
+  util::SystemClock clock;
+  auto store = store::Store::Open(t.options.db_path, clock);
+  REQUIRE(store.has_value());
+  const auto after = t.Sightings();
+  REQUIRE(after.size() == 4);
+  for (const store::Sighting& s : after) {
+    INFO(s.url << " " << s.member_path);
+    REQUIRE(s.evidence_warc.has_value());
+    REQUIRE(files.count(*s.evidence_warc) == 1);
+    const nlohmann::json* response =
+        RecordAt(files[*s.evidence_warc], s.evidence_warc_offset.value_or(-1));
+    REQUIRE(response != nullptr);
+    CHECK((*response)["type"] == "response");
+    CHECK((*response)["target"] == s.url);
+    // Alerted once, when it was new; the evidence filled in later alerts nobody again.
+    auto messages = store->outbox().ListForSighting(s.id);
+    REQUIRE(messages.has_value());
+    CHECK(messages->size() == 1);
+  }
+  // Nothing is fetched a third time: the objects are complete now.
+  t.Crawl();
+  CHECK(t.site->Hits("/dl/dump.tar.gz") == 2);
+}
+
 TEST_CASE("a run that dies at any store commit leaves only verifiable evidence behind",
           "[integration][.slow]") {
   EvidenceSite t;

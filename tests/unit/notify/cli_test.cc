@@ -186,10 +186,18 @@ TEST_CASE("sightings export --format warc copies the evidence records byte for b
     none.evidence_warc_offset.reset();
     REQUIRE(db->sightings().Upsert(none).has_value());
   }
-  REQUIRE(cli({"sightings", "export", "--format", "warc"}) == 0);
+  // One selected sighting has no evidence: the export is written but incomplete (exit 1).
+  REQUIRE(cli({"sightings", "export", "--format", "warc"}) == 1);
   CHECK(cli.err.find("exported 1 evidence record(s); 1 sighting(s) without evidence") !=
         std::string::npos);
-  const fs::path out = cli.Save("export.warc", cli.out);
+  CHECK(cli.err.find("1 selected sighting(s) have no evidence recorded") != std::string::npos);
+  const std::string with_gap = cli.out;
+  // Only sightings with evidence selected: complete, exit 0, the same records.
+  REQUIRE(cli({"sightings", "export", "--format", "warc", "--kind", "records"}) == 0);
+  CHECK(cli.err.find("exported 1 evidence record(s); 0 sighting(s) without evidence") !=
+        std::string::npos);
+  CHECK(cli.err.find("have no evidence recorded") == std::string::npos);
+  const fs::path out = cli.Save("export.warc", with_gap);
   // An independent reader: walk the records by Content-Length, check each block
   // against its WARC-Block-Digest (sha256, base32) where present.
   const std::string walked = testing::RunTool(

@@ -1,8 +1,8 @@
 // store/evidence: a run's evidence file (directory and file modes, naming, never
-// clobbering another run's file, a directory that cannot be created) and the export
-// that reads records back (request, response and metadata copied byte for byte, shared
-// records once, unreadable locations reported without corrupting the stream), checked by
-// the independent strict reader warc_check.py.
+// clobbering another run's file, a directory that cannot be created, a full volume)
+// and the export that reads records back (request, response and metadata copied byte
+// for byte, shared records once, unreadable locations reported without corrupting the
+// stream), checked by the independent strict reader warc_check.py.
 #include "store/evidence.h"
 
 #include <sys/stat.h>
@@ -99,6 +99,34 @@ TEST_CASE("an evidence directory that cannot be created fails every append of th
   CHECK(writer.file().empty());
   CHECK(writer.Sync().ok());
   CHECK(testing::ReadWholeFile(blocker) == "not a directory");
+}
+
+TEST_CASE("a full evidence volume fails the append, keeps the file clean, and recovers", "[unit]") {
+  testing::TempDir dir;
+  EvidenceWriter writer(dir / "evidence", 4);
+  auto kept = writer.Append(ExchangeFor("/p/1", "kept body"));
+  REQUIRE(kept.has_value());
+  REQUIRE(writer.Sync().ok());
+  const std::string before = testing::ReadWholeFile(kept->file);
+  // Room for part of the next exchange only: the write that reaches the limit is cut
+  // short with ENOSPC, as a full volume does.
+  writer.SetMaxFileSizeForTesting(before.size() + 300);
+  const std::string big(64 * 1024, 'x');
+  auto full = writer.Append(ExchangeFor("/p/2", big));
+  REQUIRE_FALSE(full.has_value());
+  CHECK(full.error().code() == StatusCode::kIOError);
+  CHECK(full.error().message().find("No space left on device") != std::string::npos);
+  REQUIRE(writer.Sync().ok());
+  CHECK(testing::ReadWholeFile(kept->file) == before);
+
+  writer.SetMaxFileSizeForTesting(0);  // space back
+  auto later = writer.Append(ExchangeFor("/p/2", big));
+  REQUIRE(later.has_value());
+  REQUIRE(writer.Sync().ok());
+  const auto records = testing::CheckWarc(kept->file);
+  REQUIRE(records.size() == 7);
+  CHECK(records[5]["offset"] == later->offset);
+  CHECK(records[5]["payload_sha256"] == util::Sha256Hex(big));
 }
 
 TEST_CASE("export copies each sighting's records once and reports what it could not copy",
