@@ -10,9 +10,11 @@
 #include <ostream>
 
 #include "app/commands.h"
+#include "config/config.h"
 #include "match/image_hooks.h"
 #include "match/matcher.h"
 #include "match/scan.h"
+#include "util/duration.h"
 
 namespace leakwatch::app {
 namespace {
@@ -21,6 +23,8 @@ struct ScanFlags {
   std::string pack;
   std::string key_file;
   std::string format = "table";
+  std::string max_bytes;     // --max-bytes, e.g. "10GiB"; empty = [match.limits] scan_max_bytes
+  std::string idle_timeout;  // --idle-timeout, e.g. "30s"
   std::vector<std::string> paths;
 };
 
@@ -119,11 +123,28 @@ int RunScan(Context& ctx, ScanFlags flags) {
     options.limits.max_total_bytes = l.archive_total_bytes;
     options.limits.max_ratio = l.archive_ratio;
     options.limits.max_members = l.archive_members;
+    options.max_object_bytes = l.scan_max_bytes;
     options.match.record_window_tokens =
         static_cast<size_t>(config->match.records.proximity_tokens);
     image.threshold = config->match.image_threshold;
     image.dihedral = config->match.dihedral;
     image.limits.max_pixels = l.image_max_pixels;
+  }
+  if (!flags.max_bytes.empty()) {
+    auto bytes = config::ParseByteSize(flags.max_bytes);
+    if (!bytes.has_value() || *bytes == 0) {
+      return FailScan(ctx,
+                      Status::InvalidArgument("--max-bytes: expected a size such as 10GiB, got " +
+                                              flags.max_bytes));
+    }
+    options.max_object_bytes = *bytes;
+  }
+  if (!flags.idle_timeout.empty()) {
+    auto timeout = util::ParseDuration(flags.idle_timeout);
+    if (!timeout.has_value()) {
+      return FailScan(ctx, Status::InvalidArgument("--idle-timeout: " + timeout.error().message()));
+    }
+    options.idle_timeout = *timeout;
   }
   if (flags.pack.empty() || flags.key_file.empty()) {
     return FailScan(
@@ -153,7 +174,13 @@ void RegisterScan(CLI::App& root, Context& ctx, Action& action) {
   cmd->add_option("--key-file", flags->key_file, "Dataset key (default: [match].key_file)");
   cmd->add_option("--format", flags->format, "Output format")
       ->check(CLI::IsMember({"table", "jsonl"}));
-  cmd->add_option("PATH", flags->paths, "Files, directories or - for stdin")->required();
+  cmd->add_option("--max-bytes", flags->max_bytes,
+                  "Bytes read per file, FIFO, device or stdin at most, e.g. 10GiB (default: "
+                  "[match.limits].scan_max_bytes, 64GiB)");
+  cmd->add_option(
+      "--idle-timeout", flags->idle_timeout,
+      "Give up a FIFO that sends nothing for this long (default 30s; 0s waits forever)");
+  cmd->add_option("PATH", flags->paths, "Files, directories, FIFOs or - for stdin")->required();
   cmd->callback(
       [&ctx, &action, flags] { action = [&ctx, flags] { return RunScan(ctx, *flags); }; });
 }

@@ -181,6 +181,7 @@ struct MatchLimits {
   uint32_t archive_ratio = 200;             // 1..100000 expanded:compressed
   uint64_t archive_members = 100000;        // 1..10,000,000 members per object
   uint64_t image_max_pixels = 50'000'000;   // checked from the header before decoding
+  uint64_t scan_max_bytes = 64 * kGiB;      // `scan`: bytes read per top-level object
 };
 
 // [match]

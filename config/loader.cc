@@ -850,6 +850,7 @@ void ReadMatch(TableReader& r, MatchConfig& out) {
     lim.ReadInt("archive_ratio", 1, 100'000, out.limits.archive_ratio);
     lim.ReadInt("archive_members", 1, 10'000'000, out.limits.archive_members);
     lim.ReadInt("image_max_pixels", 1, 1'000'000'000, out.limits.image_max_pixels);
+    lim.ReadSize("scan_max_bytes", kMiB, 1024 * 1024 * kGiB, out.limits.scan_max_bytes);
     lim.Finish();
   }
 }

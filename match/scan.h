@@ -1,11 +1,18 @@
 // match/scan: the library entry point behind `leakwatch scan`: matches files,
-// directories (recursively; symlinks not followed) and "-" (stdin), expanding
-// archives on the way (match/archive.h), and reports every finding and anomaly to a
-// sink as it is produced.
+// directories (recursively; symlinks not followed), FIFOs, block devices and "-"
+// (stdin), expanding archives on the way (match/archive.h), and reports every finding
+// and anomaly to a sink as it is produced.
+//
+// Endless and blocking inputs: a top-level object is read up to
+// ScanOptions::max_object_bytes (then matched as far as read, with an anomaly); a
+// named FIFO is opened without blocking and given up after idle_timeout without a
+// byte; character devices and sockets given by name (/dev/zero, a tty) are refused
+// with an error naming the path (stdin may be a terminal, as for grep).
 //
 // Thread safety: Scan runs on the calling thread; the sink is called from it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -32,6 +39,12 @@ struct ScanOptions {
   ArchiveLimits limits;
   MatchOptions match = ScanMatchDefaults();
   int stdin_fd = 0;  // what "-" reads
+  // Bytes read from one top-level object at most (default 64 GiB). Beyond it the object
+  // is matched as far as it was read and {"limit", "object bytes: ..."} says so.
+  uint64_t max_object_bytes = 64ull << 30;
+  // A named FIFO with no byte for this long is given up (an error naming it, exit 2);
+  // 0 waits forever. stdin is never timed out.
+  std::chrono::milliseconds idle_timeout{30'000};
 };
 
 class ScanSink {
@@ -39,7 +52,8 @@ class ScanSink {
   virtual ~ScanSink() = default;
   virtual void OnFinding(const Finding& finding) = 0;
   virtual void OnAnomaly(const Anomaly& anomaly) = 0;
-  // A path that could not be scanned at all (missing, unreadable).
+  // A path that could not be scanned (missing, unreadable, a device, a FIFO that went
+  // silent); what was read of it before is reported as usual.
   virtual void OnError(const std::string& path, const Status& status) = 0;
 };
 

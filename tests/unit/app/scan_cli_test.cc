@@ -2,13 +2,21 @@
 // documented jsonl lines (docs/scan-format.md), the table, and grep's exit codes.
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <csignal>
 #include <filesystem>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "demo/dataset.h"
@@ -207,6 +215,103 @@ TEST_CASE("scan: a padded log first in a tar.gz does not hide the dataset images
     CHECK(exact.count(tgz.string() + "!/export/" + plate) == 1);
   }
   CHECK(log_truncated);
+}
+
+// Runs `w.Scan(args)` on a thread; false when it has not returned within `limit` (the
+// caller then unblocks it: the scan must never be left running past the test).
+struct ScanInBackground {
+  std::future<int> done;
+  ScanInBackground(ScanWorld& w, std::vector<std::string> args)
+      : done(std::async(std::launch::async, [&w, args] { return w.Scan(args); })) {}
+  bool ReturnedWithin(std::chrono::seconds limit) {
+    return done.wait_for(limit) == std::future_status::ready;
+  }
+};
+
+// Issue 14 item 3: `scan /dev/zero` read forever; a FIFO without a writer blocked in
+// open() forever.
+TEST_CASE("scan refuses a character device and names it", "[unit]") {
+  ScanWorld w;
+  ScanInBackground scan(w, {"/dev/zero"});
+  if (!scan.ReturnedWithin(std::chrono::seconds(20))) {
+    FAIL("scan /dev/zero did not return");  // the old behaviour: reads forever
+  }
+  CHECK(scan.done.get() == 2);
+  CHECK(Contains(w.cli.err, "/dev/zero: a character device, not read"));
+}
+
+TEST_CASE("scan gives up a FIFO without a writer after the idle timeout", "[unit]") {
+  std::signal(SIGPIPE, SIG_IGN);
+  ScanWorld w;
+  const fs::path fifo = w.cli.home / "pipe";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const auto start = std::chrono::steady_clock::now();
+  ScanInBackground scan(w, {"--idle-timeout", "300ms", fifo.string()});
+  const bool returned = scan.ReturnedWithin(std::chrono::seconds(20));
+  if (!returned) {
+    // Unblock an open() waiting for a writer, so the test ends either way.
+    const int fd = ::open(fifo.c_str(), O_WRONLY);
+    if (fd >= 0) ::close(fd);
+  }
+  const int code = scan.done.get();
+  REQUIRE(returned);
+  CHECK(code == 2);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+  CHECK(Contains(w.cli.err, fifo.string()));
+  CHECK(Contains(w.cli.err, "no data for 300ms"));
+}
+
+TEST_CASE("scan reads a FIFO with a writer, up to the byte cap of the flag or the config",
+          "[unit]") {
+  std::signal(SIGPIPE, SIG_IGN);
+  ScanWorld w;
+  const fs::path fifo = w.cli.home / "endless";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  // An endless writer (zeros, as /dev/zero would give) that stops after 20 s at most.
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    const int fd = ::open(fifo.c_str(), O_WRONLY);
+    if (fd < 0) return;
+    const std::string block(64 * 1024, '\0');
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!stop && std::chrono::steady_clock::now() < until) {
+      if (::write(fd, block.data(), block.size()) < 0) break;  // EPIPE: the reader is done
+    }
+    ::close(fd);
+  });
+  ScanInBackground scan(w, {"--format", "jsonl", "--max-bytes", "2MiB", fifo.string()});
+  const bool returned = scan.ReturnedWithin(std::chrono::seconds(30));
+  stop = true;
+  const int code = scan.done.get();
+  writer.join();
+  CHECK(returned);
+  CHECK(code == 1);  // read 2 MiB, nothing matched
+  const std::vector<nlohmann::json> lines = w.Lines();
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["path"] == fifo.string());
+  CHECK(lines[0]["anomaly"] == "limit");
+  CHECK(lines[0]["detail"] == "object bytes: only the first 2097152 bytes were read and matched");
+
+  // The config key, for a regular file: the dataset photo at the front is found in the
+  // part read (a partial match), and the cut is reported.
+  const fs::path big = w.cli.home.Write("big.bin", w.photo + RandomBytes(3u << 20, 5));
+  w.cli.home.Write("config/leakwatch/leakwatch.toml",
+                   "[match]\npack = \"" + w.pack.string() + "\"\nkey_file = \"" + w.key.string() +
+                       "\"\n[match.limits]\nscan_max_bytes = \"1MiB\"\n");
+  CHECK(w.cli({"scan", "--format", "jsonl", big.string()}) == 0);
+  bool partial = false;
+  bool cut = false;
+  for (const auto& line : w.Lines()) {
+    if (line["kind"] == "partial") {
+      partial = true;
+      CHECK(line["size"] == 1u << 20);
+      CHECK(line["sha256"].get<std::string>().size() == 64);  // the hash of what was read
+    }
+    cut |= line["kind"] == "anomaly" && line["detail"].get<std::string>().find(
+                                            "only the first 1048576 bytes") != std::string::npos;
+  }
+  CHECK(partial);
+  CHECK(cut);
 }
 
 }  // namespace
