@@ -12,9 +12,10 @@
 namespace leakwatch::app {
 namespace {
 
-constexpr std::array<RegisterFn, 10> kCommandRegistrations = {
-    RegisterInit,        RegisterDoctor, RegisterDb,    RegisterSightings, RegisterNotify,
-    RegisterFingerprint, RegisterScan,   RegisterParse, RegisterCrawl,     RegisterDemo,
+constexpr std::array<RegisterFn, 11> kCommandRegistrations = {
+    RegisterInit,   RegisterDoctor,      RegisterDb,   RegisterSightings,
+    RegisterNotify, RegisterFingerprint, RegisterScan, RegisterParse,
+    RegisterCrawl,  RegisterDemo,        RegisterRuns,
 };
 
 constexpr const char* kDescription =

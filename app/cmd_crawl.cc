@@ -1,6 +1,6 @@
 // leakwatch crawl: one pass over all due sources, then alert delivery. Cron-safe: an
 // overlapping run exits at once with kExitCrawlLocked; SIGINT/SIGTERM stop it cleanly.
-// leakwatch sources: each source's health.
+// leakwatch sources: each source's health, and the anomalies of its last run.
 #include <fmt/format.h>
 
 #include <ostream>
@@ -8,11 +8,14 @@
 #include "app/commands.h"
 #include "app/crawl_setup.h"
 #include "app/retention.h"
+#include "notify/text.h"
 #include "store/store.h"
 #include "util/duration.h"
 
 namespace leakwatch::app {
 namespace {
+
+constexpr size_t kMaxErrorBytes = 60;  // of a source's last error in the table
 
 struct CrawlFlags {
   std::string source;
@@ -59,6 +62,10 @@ int RunCrawlCommand(Context& ctx, const CrawlFlags& flags) {
     return ExitCodeFor(st);
   }
   ctx.out() << outcome->summary.ToString() << "\n";
+  if (const auto& by_class = outcome->summary.stats.errors_by_class; by_class.count("anomaly")) {
+    ctx.out() << "anomalies (archive limits, damaged files, cut pages): `leakwatch runs show "
+              << outcome->summary.run_id << "`\n";
+  }
   if (!setup->notify.channels.empty()) {
     if (!outcome->delivery_status.ok()) {
       ctx.out() << "notify: delivery failed, retried next run: "
@@ -96,6 +103,17 @@ std::string Ago(std::optional<int64_t> at, int64_t now) {
   return util::FormatDuration(std::chrono::seconds(std::max<int64_t>(0, now - *at))) + " ago";
 }
 
+// "last run 12: 3 anomalies (corrupt 2, limit 1): `leakwatch runs show 12`" for the
+// newest run that fetched from `source_id`; "" when it had none.
+Result<std::string> LastRunAnomalies(store::Store& db, int64_t source_id) {
+  LW_ASSIGN_OR_RETURN(std::optional<int64_t> run, db.fetches().LatestRunOfSource(source_id));
+  if (!run) return std::string();
+  LW_ASSIGN_OR_RETURN(store::AnomalyCounts counts, db.anomalies().Counts(*run, source_id));
+  if (counts.total == 0) return std::string();
+  return fmt::format("last run {}: {} anomal{} ({}): `leakwatch runs show {}`", *run, counts.total,
+                     counts.total == 1 ? "y" : "ies", AnomalyKindsText(counts.by_kind), *run);
+}
+
 int RunSources(Context& ctx) {
   Result<config::Config> config = ctx.LoadConfig();
   if (!config.has_value()) return ctx.Fail(config.error());
@@ -122,10 +140,12 @@ int RunSources(Context& ctx) {
       const std::string message = it->last_error.value_or("");
       if (!message.empty()) error += (error.empty() ? "" : ": ") + message;
     }
-    if (error.size() > 60) error = error.substr(0, 57) + "...";
     ctx.out() << fmt::format("{:<20} {:<15} {:<14} {:>5}  {}\n", it->name,
                              store::SourceStateName(it->state), Ago(it->last_success_at, now),
-                             it->consecutive_failures, error);
+                             it->consecutive_failures, notify::DisplaySafe(error, kMaxErrorBytes));
+    Result<std::string> anomalies = LastRunAnomalies(*db, it->id);
+    if (!anomalies.has_value()) return ctx.Fail(anomalies.error());
+    if (!anomalies->empty()) ctx.out() << "  " << *anomalies << "\n";
   }
   return kExitOk;
 }
@@ -147,7 +167,10 @@ void RegisterCrawl(CLI::App& root, Context& ctx, Action& action) {
   cmd->callback(
       [&ctx, &action, flags] { action = [&ctx, flags] { return RunCrawlCommand(ctx, *flags); }; });
 
-  CLI::App* sources = root.add_subcommand("sources", "Each configured source's health");
+  CLI::App* sources = root.add_subcommand(
+      "sources",
+      "Each configured source's health, and the anomalies (by kind) of the last run that "
+      "crawled it");
   sources->callback([&ctx, &action] { action = [&ctx] { return RunSources(ctx); }; });
 }
 

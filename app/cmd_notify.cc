@@ -29,18 +29,6 @@ struct NotifyFlags {
   std::string channel;
 };
 
-// Opens an existing database; a missing file is a runtime failure with a hint rather
-// than a silently created empty database.
-Result<store::Store> OpenExistingStore(const std::filesystem::path& path,
-                                       const util::Clock& clock) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return Status::NotFound(fmt::format(
-        "no database at {}: run `leakwatch init` (or a crawl) first, or pass --db", path.string()));
-  }
-  return store::Store::Open(path, clock);
-}
-
 Result<notify::Options> LoadOptions(Context& ctx, config::Config& config_out) {
   Result<config::Config> config = ctx.LoadConfig();
   if (!config.has_value()) return config.error();

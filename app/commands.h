@@ -9,7 +9,10 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <functional>
+#include <map>
+#include <string>
 
 #include "app/checklist.h"
 #include "app/context.h"
@@ -34,6 +37,11 @@ void RegisterScan(CLI::App& root, Context& ctx, Action& action);
 void RegisterParse(CLI::App& root, Context& ctx, Action& action);
 void RegisterCrawl(CLI::App& root, Context& ctx, Action& action);  // crawl and sources
 void RegisterDemo(CLI::App& root, Context& ctx, Action& action);
+void RegisterRuns(CLI::App& root, Context& ctx, Action& action);
+
+// "corrupt 2, limit 1": anomaly (or error) counts by kind, terminal-safe; "-" when
+// empty. Shared by `runs` and `sources`.
+std::string AnomalyKindsText(const std::map<std::string, int64_t>& by_kind);
 
 // The database lines of `db check`, shared with `doctor`: opens the file read-only,
 // never creates or migrates it.

@@ -1,5 +1,7 @@
 #include "app/context.h"
 
+#include <fmt/format.h>
+
 #include <ostream>
 
 namespace leakwatch::app {
@@ -31,6 +33,22 @@ Result<config::Config> Context::LoadConfig() const {
 std::filesystem::path Context::DbPath(const config::Config& config) const {
   if (!flags.db_path.empty()) return flags.db_path;
   return config.store.db;
+}
+
+Result<store::Store> OpenExistingStore(const Context& ctx, const util::Clock& clock) {
+  Result<config::Config> config = ctx.LoadConfig();
+  if (!config.has_value()) return config.error();
+  return OpenExistingStore(ctx.DbPath(*config), clock);
+}
+
+Result<store::Store> OpenExistingStore(const std::filesystem::path& path,
+                                       const util::Clock& clock) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return Status::NotFound(fmt::format(
+        "no database at {}: run `leakwatch init` (or a crawl) first, or pass --db", path.string()));
+  }
+  return store::Store::Open(path, clock);
 }
 
 int ExitCodeFor(const Status& status) {

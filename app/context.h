@@ -9,6 +9,8 @@
 
 #include "app/app.h"
 #include "config/config.h"
+#include "store/store.h"
+#include "util/clock.h"
 #include "util/status.h"
 
 namespace leakwatch::app {
@@ -58,6 +60,15 @@ class Context {
   std::ostream& err_;
   const Environment& env_;
 };
+
+// The database of a read-only command, opened only when the file exists: a typo'd
+// path is NotFound with a hint, never a new empty database. Errors: NotFound, and
+// Store::Open's. `clock` must outlive the Store.
+Result<store::Store> OpenExistingStore(const std::filesystem::path& db_path,
+                                       const util::Clock& clock);
+// As above for the invocation's database (--db, else the config's [store].db); also
+// fails with the config's errors (InvalidArgument).
+Result<store::Store> OpenExistingStore(const Context& ctx, const util::Clock& clock);
 
 // Exit code for a failed Status (see Context::Fail).
 int ExitCodeFor(const Status& status);
