@@ -18,6 +18,7 @@
 #include "crawler/internal/url.h"
 #include "store/evidence.h"
 #include "store/store.h"
+#include "util/files.h"
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/onion.h"
@@ -40,8 +41,9 @@ class CrawlLock {
  public:
   static Result<CrawlLock> Acquire(const std::filesystem::path& db_path) {
     const std::string path = db_path.string() + ".crawl.lock";
-    std::error_code ec;
-    if (db_path.has_parent_path()) std::filesystem::create_directories(db_path.parent_path(), ec);
+    if (db_path.has_parent_path()) {
+      LW_RETURN_IF_ERROR(util::EnsurePrivateDirectory(db_path.parent_path()));
+    }
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return Status::IOError(path + ": cannot open lock file: " + std::strerror(errno));
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {

@@ -441,5 +441,17 @@ TEST_CASE("SIGKILL mid-run loses nothing recorded and the next run completes the
   CHECK(runs->at(1).status == store::RunStatus::kInterrupted);  // marked abandoned
 }
 
+TEST_CASE("a crawl creates a missing data directory private (0700)", "[integration]") {
+  World w;
+  w.proxy.reset();  // the run stops at the proxy check, after taking the lock
+  const std::filesystem::path data_dir = w.dir / "fresh" / "data";
+  w.options.db_path = data_dir / "leakwatch.db";
+  auto r = w.Crawl();
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code() == StatusCode::kUnavailable);
+  REQUIRE(std::filesystem::is_directory(data_dir));
+  CHECK(std::filesystem::status(data_dir).permissions() == std::filesystem::perms::owner_all);
+}
+
 }  // namespace
 }  // namespace leakwatch::crawler
