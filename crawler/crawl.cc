@@ -40,10 +40,11 @@ constexpr int kLeaseFactor = 2;  // URLs leased ahead: concurrency * this
 class CrawlLock {
  public:
   static Result<CrawlLock> Acquire(const std::filesystem::path& db_path) {
-    const std::string path = db_path.string() + ".crawl.lock";
     if (db_path.has_parent_path()) {
       LW_RETURN_IF_ERROR(util::EnsurePrivateDirectory(db_path.parent_path()));
     }
+    // Beside the resolved file: a symlink to the database must take the same lock.
+    const std::string path = util::ResolvedPath(db_path).string() + ".crawl.lock";
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return Status::IOError(path + ": cannot open lock file: " + std::strerror(errno));
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {

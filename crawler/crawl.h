@@ -1,7 +1,8 @@
 // crawler/crawl: one `leakwatch crawl` pass over all due sources, with the store.
 //
-// RunCrawl takes the crawl lock (flock on "<db>.crawl.lock": a second, overlapping run
-// fails at once with Busy -> exit code kExitCrawlLocked), checks the proxy (Tor down ->
+// RunCrawl takes the crawl lock (flock on "<db>.crawl.lock" beside the database's resolved
+// path, so a symlink to it takes the same lock: a second, overlapping run fails at once
+// with Busy -> exit code kExitCrawlLocked), checks the proxy (Tor down ->
 // Unavailable, one clear message, no source blamed), opens a `runs` row, requeues URLs
 // leased by a killed run, seeds each source's start URLs, then loops:
 //   lease due URLs (store frontier) -> Fetcher (I/O thread) -> worker pool (hash,

@@ -92,6 +92,19 @@ Status EnsurePrivateDirectory(const fs::path& path) {
   return Status::Ok();
 }
 
+fs::path ResolvedPath(const fs::path& path) {
+  std::error_code ec;
+  fs::path current = fs::absolute(path, ec);
+  if (ec) return path;
+  for (int hop = 0; hop < kMaxSymlinkHops && fs::is_symlink(current, ec); ++hop) {
+    const fs::path target = fs::read_symlink(current, ec);
+    if (ec) break;
+    current = target.is_absolute() ? target : current.parent_path() / target;
+  }
+  fs::path resolved = fs::weakly_canonical(current, ec);
+  return ec ? current.lexically_normal() : resolved;
+}
+
 fs::path XdgConfigHome() { return EnvOrHome("XDG_CONFIG_HOME", ".config"); }
 fs::path XdgDataHome() { return EnvOrHome("XDG_DATA_HOME", ".local/share"); }
 

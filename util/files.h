@@ -23,6 +23,13 @@ Status WriteFileAtomic(const std::filesystem::path& path, std::string_view data,
 // Creates `path` and its parents with mode 0700 where missing.
 Status EnsurePrivateDirectory(const std::filesystem::path& path);
 
+// `path` made absolute with every symbolic link resolved, the last component included
+// even when it dangles (a link to a file not created yet), so that two spellings of one
+// file (a symlink, "a/../b", a relative path) give one result. Components that do not
+// exist are kept as written. Stops following after kMaxSymlinkHops links (a loop).
+std::filesystem::path ResolvedPath(const std::filesystem::path& path);
+inline constexpr int kMaxSymlinkHops = 40;  // Linux's own limit (MAXSYMLINKS)
+
 // $XDG_CONFIG_HOME, else $HOME/.config.
 std::filesystem::path XdgConfigHome();
 // $XDG_DATA_HOME, else $HOME/.local/share.

@@ -453,5 +453,25 @@ TEST_CASE("a crawl creates a missing data directory private (0700)", "[integrati
   CHECK(std::filesystem::status(data_dir).permissions() == std::filesystem::perms::owner_all);
 }
 
+TEST_CASE("a run through a symlink to the database is refused while another runs",
+          "[integration]") {
+  World w;
+  w.options.sources.resize(1);
+  leakwatch::testing::ServeForum(*w.site_a, 1, 4, milliseconds(1500));
+  auto running = std::async(std::launch::async, [&] { return w.Crawl(); });
+  while (w.site_a->TotalRequests() == 0) std::this_thread::sleep_for(milliseconds(10));
+  CrawlOptions via_link = w.options;
+  via_link.db_path = w.dir / "link-to.db";
+  std::filesystem::create_symlink(w.options.db_path, via_link.db_path);
+  leakwatch::testing::HrefProcessor other;
+  util::SystemClock clock;
+  auto second = RunCrawl(via_link, other, clock);
+  REQUIRE_FALSE(second.has_value());
+  CHECK(second.error().code() == StatusCode::kBusy);
+  auto first = running.get();
+  REQUIRE(first.has_value());
+  CHECK(first->status == store::RunStatus::kOk);
+}
+
 }  // namespace
 }  // namespace leakwatch::crawler
