@@ -3,7 +3,7 @@
 //
 // Exit codes everywhere: 0 success, 1 runtime failure, 2 usage or configuration error.
 // Some commands document their own (scan follows grep: 0 match, 1 none, 2 error;
-// crawl uses kExitBusy when another run holds the lock).
+// crawl uses kExitCrawlLocked and kExitTorDown below).
 #pragma once
 
 #include <iosfwd>
@@ -17,6 +17,10 @@ namespace leakwatch::app {
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
+// `leakwatch crawl` only (documented in its help), from sysexits.h so cron wrappers can
+// tell "try again later" from a failure.
+constexpr int kExitTorDown = 69;      // the proxy is unusable (EX_UNAVAILABLE)
+constexpr int kExitCrawlLocked = 75;  // another crawl holds the lock (EX_TEMPFAIL)
 
 // The process environment as the CLI sees it; tests pass their own.
 struct Environment {

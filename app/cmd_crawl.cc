@@ -1,5 +1,5 @@
 // leakwatch crawl: one pass over all due sources, then alert delivery. Cron-safe: an
-// overlapping run exits at once with kExitCrawlLocked; SIGINT/SIGTERM stop it cleanly.
+// overlapping run exits at once with kExitCrawlLocked (app.h); SIGINT/SIGTERM stop it cleanly.
 // leakwatch sources: each source's health, and the anomalies of its last run.
 #include <fmt/format.h>
 
@@ -51,13 +51,13 @@ int RunCrawlCommand(Context& ctx, const CrawlFlags& flags) {
   if (!outcome.has_value()) {
     const Status& st = outcome.error();
     ctx.err() << "leakwatch: " << st.message() << "\n";
-    if (st.code() == StatusCode::kBusy) return crawler::kExitCrawlLocked;
+    if (st.code() == StatusCode::kBusy) return kExitCrawlLocked;
     if (st.code() == StatusCode::kUnavailable) {
       // Retention does not need Tor: a proxy down for days must not stop it.
       if (std::string line = DailyPruneLine(*config, ctx.DbPath(*config), clock); !line.empty()) {
         ctx.out() << line << "\n";
       }
-      return crawler::kExitTorDown;
+      return kExitTorDown;
     }
     return ExitCodeFor(st);
   }

@@ -2,7 +2,7 @@
 //
 // RunCrawl takes the crawl lock (flock on "<db>.crawl.lock" beside the database's resolved
 // path, so a symlink to it takes the same lock: a second, overlapping run fails at once
-// with Busy -> exit code kExitCrawlLocked), checks the proxy (Tor down ->
+// with Busy), checks the proxy (Tor down ->
 // Unavailable, one clear message, no source blamed), opens a `runs` row, requeues URLs
 // leased by a killed run, seeds each source's start URLs, then loops:
 //   lease due URLs (store frontier) -> Fetcher (I/O thread) -> worker pool (hash,
@@ -61,10 +61,6 @@
 #include "util/status.h"
 
 namespace leakwatch::crawler {
-
-// Exit codes `leakwatch crawl` uses besides 0/1/2 (documented in the CLI help).
-inline constexpr int kExitCrawlLocked = 75;  // another crawl holds the lock (EX_TEMPFAIL)
-inline constexpr int kExitTorDown = 69;      // the proxy is unusable (EX_UNAVAILABLE)
 
 inline constexpr std::chrono::seconds kNewnymMinInterval{10};
 

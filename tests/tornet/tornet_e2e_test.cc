@@ -403,7 +403,7 @@ TEST_CASE("a real Tor that cannot reach the network: crawl stops early, doctor s
   // One clear error and the Tor-down exit code; the source is not blamed.
   const ProcessResult crawl = Leakwatch(dir, {"--config", config.string(), "crawl"});
   INFO("crawl output:\n" << crawl.output);
-  CHECK(crawl.exit_code == 69);  // crawler::kExitTorDown
+  CHECK(crawl.exit_code == 69);  // app::kExitTorDown
   CHECK(crawl.output.find("Tor is not bootstrapped yet") != std::string::npos);
   util::SystemClock clock;
   auto db = store::Store::Open(dir / "leakwatch.db", clock);

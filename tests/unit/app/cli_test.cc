@@ -1,3 +1,7 @@
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -196,6 +200,24 @@ TEST_CASE("crawl with a dead proxy exits 69 and says so once", "[unit]") {
   CHECK(Contains(cli.out, "retention: removed"));  // the daily pass needs no Tor
   CHECK(cli({"--config", config.string(), "crawl", "--max-duration", "5"}) == 2);
   CHECK(Contains(cli.err, "needs a unit"));
+}
+
+TEST_CASE("crawl exits 75 at once while another crawl holds the lock", "[unit]") {
+  Cli cli;
+  const fs::path db = cli.home / "lw.db";
+  const fs::path config =
+      cli.home.Write("lw.toml", "[store]\ndb = \"" + db.string() +
+                                    "\"\n[[sources]]\nname = \"paste-recent\"\n"
+                                    "urls = [\"http://" +
+                                    std::string(56, 'a') + ".onion/archive\"]\n");
+  const std::string lock_path = db.string() + ".crawl.lock";  // crawler/crawl.h
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  REQUIRE(fd >= 0);
+  REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);
+  const int code = cli({"--config", config.string(), "crawl"});
+  ::close(fd);
+  CHECK(code == 75);
+  CHECK(Contains(cli.err, "another leakwatch crawl is running"));
 }
 
 }  // namespace
