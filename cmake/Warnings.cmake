@@ -46,8 +46,5 @@ function(lw_module_glob name)
   cmake_parse_arguments(ARG "" "" "DEPENDS;PRIVATE_LIBS" ${ARGN})
   file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
   list(FILTER sources EXCLUDE REGEX "/main\\.cc$")
-  if(NOT sources)
-    return()  # the module's first code has not landed yet
-  endif()
   lw_module(${name} SOURCES ${sources} DEPENDS ${ARG_DEPENDS} PRIVATE_LIBS ${ARG_PRIVATE_LIBS})
 endfunction()
