@@ -118,7 +118,7 @@ int RunSources(Context& ctx) {
   Result<config::Config> config = ctx.LoadConfig();
   if (!config.has_value()) return ctx.Fail(config.error());
   util::SystemClock clock;
-  Result<store::Store> db = store::Store::Open(ctx.DbPath(*config), clock);
+  Result<store::Store> db = ctx.OpenDatabaseForReading(*config, clock);
   if (!db.has_value()) return ctx.Fail(db.error());
   Result<std::vector<store::Source>> sources = db->sources().List();
   if (!sources.has_value()) return ctx.Fail(sources.error());

@@ -84,15 +84,8 @@ int RunDbPrune(Context& ctx, const PruneFlags& flags) {
           ": must be at least 1h (a running crawl's evidence file must never look old)"));
     }
   }
-  const std::filesystem::path db_path = ctx.DbPath(*config);
-  std::error_code ec;
-  if (!std::filesystem::exists(db_path, ec)) {
-    return ctx.Fail(Status::NotFound("no database at " + db_path.string() +
-                                     ": nothing to prune (run `leakwatch init` or a crawl first, "
-                                     "or pass --db)"));
-  }
   util::SystemClock clock;
-  Result<store::Store> db = store::Store::Open(db_path, clock);
+  Result<store::Store> db = ctx.OpenDatabaseForWriting(*config, clock);
   if (!db.has_value()) return ctx.Fail(db.error());
   Result<PruneOutcome> outcome =
       PruneNow(*db, config->store.evidence_dir, max_age, clock, flags.dry_run);

@@ -140,7 +140,7 @@ int RunNotifyStatus(Context& ctx) {
   Result<notify::Options> options = LoadOptions(ctx, config);
   if (!options.has_value()) return ctx.Fail(options.error());
   const util::SystemClock clock;
-  Result<store::Store> db = OpenExistingStore(ctx.DbPath(config), clock);
+  Result<store::Store> db = ctx.OpenDatabaseForReading(config, clock);
   if (!db.has_value()) return ctx.Fail(db.error());
   Result<std::vector<store::OutboxChannelCounts>> counts = db->outbox().CountsByChannel();
   if (!counts.has_value()) return ctx.Fail(counts.error());
@@ -179,7 +179,7 @@ int RunNotifyDeliver(Context& ctx, const NotifyFlags& flags) {
   Result<notify::Options> options = LoadOptions(ctx, config);
   if (!options.has_value()) return ctx.Fail(options.error());
   const util::SystemClock clock;
-  Result<store::Store> db = OpenExistingStore(ctx.DbPath(config), clock);
+  Result<store::Store> db = ctx.OpenDatabaseForWriting(config, clock);
   if (!db.has_value()) return ctx.Fail(db.error());
   notify::DeliveryFilter filter;
   if (!flags.channel.empty()) filter.channel = flags.channel;

@@ -98,7 +98,9 @@ int RunList(Context& ctx, const RunsFlags& flags) {
   if (Status st = CheckFormat(format, "runs"); !st.ok()) return ctx.Fail(st);
   if (flags.limit < 0) return ctx.Fail(Status::InvalidArgument("--limit must be >= 0 (0 = all)"));
   const util::SystemClock clock;
-  Result<store::Store> db = OpenExistingStore(ctx, clock);
+  Result<config::Config> config = ctx.LoadConfig();
+  if (!config.has_value()) return ctx.Fail(config.error());
+  Result<store::Store> db = ctx.OpenDatabaseForReading(*config, clock);
   if (!db.has_value()) return ctx.Fail(db.error());
   // RunRepository::Latest takes a SQLite LIMIT: -1 is "no limit".
   Result<std::vector<store::Run>> runs = db->runs().Latest(flags.limit > 0 ? flags.limit : -1);
@@ -144,7 +146,9 @@ int RunShow(Context& ctx, const RunsFlags& flags) {
   if (Status st = CheckFormat(format, "runs show"); !st.ok()) return ctx.Fail(st);
   if (flags.limit < 0) return ctx.Fail(Status::InvalidArgument("--limit must be >= 0 (0 = all)"));
   const util::SystemClock clock;
-  Result<store::Store> db = OpenExistingStore(ctx, clock);
+  Result<config::Config> config = ctx.LoadConfig();
+  if (!config.has_value()) return ctx.Fail(config.error());
+  Result<store::Store> db = ctx.OpenDatabaseForReading(*config, clock);
   if (!db.has_value()) return ctx.Fail(db.error());
   Result<store::Run> run = db->runs().Get(flags.id);
   if (!run.has_value()) {

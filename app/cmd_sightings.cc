@@ -100,6 +100,12 @@ Result<int64_t> ParseTimeBound(std::string_view text, int64_t now, std::string_v
   return static_cast<int64_t>(t);
 }
 
+Result<store::Store> OpenToRead(Context& ctx, const util::Clock& clock) {
+  Result<config::Config> config = ctx.LoadConfig();
+  if (!config.has_value()) return config.error();
+  return ctx.OpenDatabaseForReading(*config, clock);
+}
+
 Result<store::SightingFilter> BuildFilter(const SightingsFlags& flags, int64_t now,
                                           int64_t default_limit) {
   store::SightingFilter filter;
@@ -263,7 +269,7 @@ int RunList(Context& ctx, const SightingsFlags& flags) {
     return ctx.Fail(Status::InvalidArgument(
         fmt::format("--format {}: expected table, json, jsonl or csv", format)));
   }
-  Result<store::Store> db = OpenExistingStore(ctx, clock);
+  Result<store::Store> db = OpenToRead(ctx, clock);
   if (!db.has_value()) return ctx.Fail(db.error());
   Result<std::vector<store::Sighting>> rows = db->sightings().Query(*filter);
   if (!rows.has_value()) return ctx.Fail(rows.error());
@@ -287,7 +293,7 @@ int RunShow(Context& ctx, const SightingsFlags& flags) {
         fmt::format("--format {}: `sightings show` prints text or json", format)));
   }
   const util::SystemClock clock;
-  Result<store::Store> db = OpenExistingStore(ctx, clock);
+  Result<store::Store> db = OpenToRead(ctx, clock);
   if (!db.has_value()) return ctx.Fail(db.error());
   Result<store::Sighting> s = GetSighting(*db, flags.id);
   if (!s.has_value()) return ctx.Fail(s.error());
@@ -352,7 +358,9 @@ std::string WhoAmI(const Context& ctx) {
 
 int RunAck(Context& ctx, const SightingsFlags& flags) {
   const util::SystemClock clock;
-  Result<store::Store> db = OpenExistingStore(ctx, clock);
+  Result<config::Config> config = ctx.LoadConfig();
+  if (!config.has_value()) return ctx.Fail(config.error());
+  Result<store::Store> db = ctx.OpenDatabaseForWriting(*config, clock);
   if (!db.has_value()) return ctx.Fail(db.error());
   Result<store::Sighting> s = GetSighting(*db, flags.id);
   if (!s.has_value()) return ctx.Fail(s.error());
@@ -395,7 +403,7 @@ int RunExport(Context& ctx, const SightingsFlags& flags) {
   Result<store::SightingFilter> filter =
       BuildFilter(flags, util::ToUnixSeconds(clock.Now()), /*default_limit=*/0);
   if (!filter.has_value()) return ctx.Fail(filter.error());
-  Result<store::Store> db = OpenExistingStore(ctx, clock);
+  Result<store::Store> db = OpenToRead(ctx, clock);
   if (!db.has_value()) return ctx.Fail(db.error());
   Result<std::vector<store::Sighting>> rows = db->sightings().Query(*filter);
   if (!rows.has_value()) return ctx.Fail(rows.error());
@@ -411,7 +419,7 @@ int RunSummary(Context& ctx, const SightingsFlags& flags) {
   Result<store::SightingFilter> filter =
       BuildFilter(flags, util::ToUnixSeconds(clock.Now()), /*default_limit=*/0);
   if (!filter.has_value()) return ctx.Fail(filter.error());
-  Result<store::Store> db = OpenExistingStore(ctx, clock);
+  Result<store::Store> db = ctx.OpenDatabaseForReading(*config, clock);
   if (!db.has_value()) return ctx.Fail(db.error());
   Result<int64_t> files = db->coverage().CountSeen(store::CoverageKind::kFile);
   Result<int64_t> records = db->coverage().CountSeen(store::CoverageKind::kRecord);

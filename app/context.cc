@@ -4,6 +4,8 @@
 
 #include <ostream>
 
+#include "store/store.h"
+
 namespace leakwatch::app {
 
 std::filesystem::path Context::ConfigPath() const {
@@ -35,19 +37,34 @@ std::filesystem::path Context::DbPath(const config::Config& config) const {
   return config.store.db;
 }
 
-Result<store::Store> OpenExistingStore(const Context& ctx, const util::Clock& clock) {
-  Result<config::Config> config = ctx.LoadConfig();
-  if (!config.has_value()) return config.error();
-  return OpenExistingStore(ctx.DbPath(*config), clock);
+namespace {
+
+// A command that uses an existing database refuses a missing one rather than create it.
+Status RequireDatabase(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) return Status::Ok();
+  return Status::NotFound("no database at " + path.string() +
+                          ": run `leakwatch init` (or a crawl) first, or pass --db");
 }
 
-Result<store::Store> OpenExistingStore(const std::filesystem::path& path,
-                                       const util::Clock& clock) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return Status::NotFound(fmt::format(
-        "no database at {}: run `leakwatch init` (or a crawl) first, or pass --db", path.string()));
+}  // namespace
+
+Result<store::Store> Context::OpenDatabaseForReading(const config::Config& config,
+                                                     const util::Clock& clock) const {
+  const std::filesystem::path path = DbPath(config);
+  LW_RETURN_IF_ERROR(RequireDatabase(path));
+  Result<store::Store> db = store::Store::OpenForReading(path, clock);
+  if (db.has_value() && db->access() == store::Access::kSnapshot) {
+    err_ << "leakwatch: note: " << path.string()
+         << " is on a read-only volume or in a read-only directory: reading it as a snapshot\n";
   }
+  return db;
+}
+
+Result<store::Store> Context::OpenDatabaseForWriting(const config::Config& config,
+                                                     const util::Clock& clock) const {
+  const std::filesystem::path path = DbPath(config);
+  LW_RETURN_IF_ERROR(RequireDatabase(path));
   return store::Store::Open(path, clock);
 }
 

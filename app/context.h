@@ -13,6 +13,13 @@
 #include "util/clock.h"
 #include "util/status.h"
 
+namespace leakwatch::store {
+class Store;
+}
+namespace leakwatch::util {
+class Clock;
+}
+
 namespace leakwatch::app {
 
 // Global flags, filled by the CLI parser before any command runs.
@@ -51,6 +58,19 @@ class Context {
   // --db if given, else the config's [store].db.
   std::filesystem::path DbPath(const config::Config& config) const;
 
+  // The database of a command that only reads it (sightings, show, export, summary,
+  // notify status, sources): store::Store::OpenForReading on DbPath(), after refusing
+  // a missing file with a hint (a typo'd --db must never create an empty database).
+  // When the file can only be read as a snapshot (a read-only volume or directory), a
+  // note on err() says so. `clock` must outlive the Store.
+  Result<store::Store> OpenDatabaseForReading(const config::Config& config,
+                                              const util::Clock& clock) const;
+  // The database of a command that changes an existing one (sightings ack, notify
+  // deliver, db prune): refuses a missing file the same way; store::Store::Open names
+  // what stops it writing.
+  Result<store::Store> OpenDatabaseForWriting(const config::Config& config,
+                                              const util::Clock& clock) const;
+
   // Prints "leakwatch: <message>" to err() and returns the exit code for `status`:
   // 2 for invalid arguments or configuration, 1 otherwise.
   int Fail(const Status& status) const;
@@ -60,15 +80,6 @@ class Context {
   std::ostream& err_;
   const Environment& env_;
 };
-
-// The database of a read-only command, opened only when the file exists: a typo'd
-// path is NotFound with a hint, never a new empty database. Errors: NotFound, and
-// Store::Open's. `clock` must outlive the Store.
-Result<store::Store> OpenExistingStore(const std::filesystem::path& db_path,
-                                       const util::Clock& clock);
-// As above for the invocation's database (--db, else the config's [store].db); also
-// fails with the config's errors (InvalidArgument).
-Result<store::Store> OpenExistingStore(const Context& ctx, const util::Clock& clock);
 
 // Exit code for a failed Status (see Context::Fail).
 int ExitCodeFor(const Status& status);

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "store/internal/core.h"
+#include "store/internal/file_access.h"
 #include "store/internal/migrations.h"
 #include "util/files.h"
 
@@ -139,9 +140,19 @@ Result<CheckReport> RunChecks(util::Database& db) {
   return report;
 }
 
+// A read-only connection to an existing file, as `access` says.
+Result<util::Database> OpenReadOnly(const std::filesystem::path& path, Access access) {
+  const auto mode = access == Access::kSnapshot ? util::Database::Mode::kImmutable
+                                                : util::Database::Mode::kReadOnly;
+  auto db = util::Database::Open(path, mode, /*wal=*/false);
+  if (!db.has_value()) return ExplainOpenFailure(db.error(), path);
+  return db;
+}
+
 }  // namespace
 
-Store::Store(std::unique_ptr<detail::StoreCore> core) : core_(std::move(core)) {}
+Store::Store(std::unique_ptr<detail::StoreCore> core, Access access)
+    : core_(std::move(core)), access_(access) {}
 Store::Store(Store&&) noexcept = default;
 Store& Store::operator=(Store&&) noexcept = default;
 Store::~Store() = default;
@@ -154,6 +165,10 @@ Result<Store> Store::Open(const std::filesystem::path& path, const util::Clock& 
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     return Status::InvalidArgument(path.string() + ": is a directory, not a database file");
+  }
+  if (const std::string obstacle = detail::WriteObstacle(detail::InspectFile(path), path);
+      !obstacle.empty()) {
+    return Status::PermissionDenied(path.string() + ": cannot write the database: " + obstacle);
   }
   LW_RETURN_IF_ERROR(CreatePrivateFileIfMissing(path));
 
@@ -169,20 +184,30 @@ Result<Store> Store::Open(const std::filesystem::path& path, const util::Clock& 
       raw->db(), kLatestSchemaVersion,
       [raw](const std::function<Status()>& body) { return raw->InTransaction(body); }));
   LW_RETURN_IF_ERROR(raw->db().Exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"));
-  return Store(std::move(core));
+  return Store(std::move(core), Access::kReadWrite);
+}
+
+Result<Store> Store::OpenForReading(const std::filesystem::path& path, const util::Clock& clock) {
+  const detail::FileFacts facts = detail::InspectFile(path);
+  LW_ASSIGN_OR_RETURN(Access access, detail::ChooseReadAccess(facts, path));
+  LW_ASSIGN_OR_RETURN(util::Database db, OpenReadOnly(path, access));
+  LW_RETURN_IF_ERROR(detail::CheckOpenable(db));
+  LW_ASSIGN_OR_RETURN(int64_t version, db.QueryInt("PRAGMA user_version"));
+  if (version < kLatestSchemaVersion) {
+    const std::string obstacle = detail::WriteObstacle(facts, path);
+    if (obstacle.empty()) return Open(path, clock);  // migrates, as any writer would
+    return Status::Unsupported(
+        path.string() + ": schema " + std::to_string(version) + " is older than this build's " +
+        std::to_string(kLatestSchemaVersion) + " and cannot be migrated where it is (" + obstacle +
+        "); run `leakwatch --db COPY init` on a writable copy to migrate it");
+  }
+  return Store(std::make_unique<detail::StoreCore>(std::move(db), clock), access);
 }
 
 Result<CheckReport> Store::CheckFile(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return Status::NotFound(path.string() + ": no such database file");
-  }
-  if (std::filesystem::is_directory(path, ec)) {
-    return Status::InvalidArgument(path.string() + ": is a directory, not a database file");
-  }
-  auto db = util::Database::Open(path, util::Database::Mode::kReadOnly, /*wal=*/false);
-  if (!db.has_value()) return ExplainOpenFailure(db.error(), path);
-  return RunChecks(*db);
+  LW_ASSIGN_OR_RETURN(Access access, detail::ChooseReadAccess(detail::InspectFile(path), path));
+  LW_ASSIGN_OR_RETURN(util::Database db, OpenReadOnly(path, access));
+  return RunChecks(db);
 }
 
 const std::filesystem::path& Store::path() const { return core_->db().path(); }

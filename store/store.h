@@ -49,6 +49,19 @@ namespace leakwatch::store {
 // written by a newer leakwatch and is refused, never altered.
 inline constexpr int64_t kLatestSchemaVersion = 3;
 
+// How a Store reads and writes its file.
+enum class Access {
+  kReadWrite,  // Store::Open
+  // Store::OpenForReading: SQLite read-only, beside writers (WAL): a crawl running
+  // meanwhile is seen as it commits; a write fails with PermissionDenied.
+  kReadOnly,
+  // Store::OpenForReading where the directory cannot hold SQLite's -wal and -shm files
+  // (a read-only volume or directory) and none exist: the file is read as it is,
+  // without locks (SQLite's immutable mode). Nothing can be writing it, since a writer
+  // would need that directory too.
+  kSnapshot,
+};
+
 // What `leakwatch db check` and `doctor` report.
 struct CheckReport {
   std::filesystem::path path;
@@ -91,14 +104,29 @@ class Store {
   // Errors: Corruption naming the file when it is not a SQLite database;
   // Unsupported when it was written by a newer leakwatch (the file is not touched);
   // InvalidArgument when it is some other application's database (not touched);
-  // Busy when another process holds the write lock past the busy timeout.
+  // Busy when another process holds the write lock past the busy timeout;
+  // PermissionDenied naming the cause when the file system would not let it write
+  // (read-only file system, file or directory), before anything is changed.
   // `clock` must outlive the Store.
   static Result<Store> Open(const std::filesystem::path& path, const util::Clock& clock);
 
-  // Integrity check of a file WITHOUT opening it as a Store: read-only, never
-  // migrates, works for older and newer schemas (for `db check` and `doctor`).
+  // Opens an existing database for a caller that only reads (the query commands):
+  // never creates the file, and reads it read-only (Access::kReadOnly), or as an
+  // immutable snapshot (kSnapshot) when it sits on a read-only volume or in a
+  // directory this user cannot write. A database with an older schema is migrated
+  // first, as Open would, when it can be written; otherwise it is refused.
+  // Errors: NotFound (no such file); InvalidArgument (a directory, another
+  // application's database); Unsupported (newer schema, or an older one that cannot be
+  // migrated here); PermissionDenied (unreadable, or a -wal it cannot read);
+  // Corruption (not a SQLite database). `clock` must outlive the Store.
+  static Result<Store> OpenForReading(const std::filesystem::path& path, const util::Clock& clock);
+
+  // Integrity check of a file WITHOUT opening it as a Store: read-only (as
+  // OpenForReading reads it), never migrates, works for older and newer schemas (for
+  // `db check` and `doctor`).
   // Errors: NotFound when the file does not exist; Corruption when it is not a
-  // database at all. A damaged-but-readable database is a report with !ok().
+  // database at all; PermissionDenied as OpenForReading. A damaged-but-readable
+  // database is a report with !ok().
   static Result<CheckReport> CheckFile(const std::filesystem::path& path);
 
   Store(Store&&) noexcept;
@@ -108,6 +136,7 @@ class Store {
   ~Store();
 
   const std::filesystem::path& path() const;
+  Access access() const { return access_; }
   // PRAGMA user_version; kLatestSchemaVersion after a successful Open.
   Result<int64_t> SchemaVersion();
   // PRAGMA integrity_check + foreign_key_check + schema version of this open store.
@@ -146,8 +175,9 @@ class Store {
   int CommitCountForTesting() const;
 
  private:
-  explicit Store(std::unique_ptr<detail::StoreCore> core);
+  Store(std::unique_ptr<detail::StoreCore> core, Access access);
   std::unique_ptr<detail::StoreCore> core_;
+  Access access_;
 };
 
 }  // namespace leakwatch::store

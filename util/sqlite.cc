@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <cctype>
+#include <string>
 #include <utility>
 
 namespace leakwatch::util {
@@ -37,14 +39,45 @@ Status FromCode(int rc, std::string message) {
   }
 }
 
+// "file:" URI of `path` with the query `query` (RFC 3986 percent-encoding of everything
+// but unreserved characters and '/', so '?', '#' and '%' in a file name stay a name).
+std::string FileUri(const std::filesystem::path& path, std::string_view query) {
+  constexpr char kHex[] = "0123456789ABCDEF";
+  std::string uri = "file:";
+  for (const char c : path.string()) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) != 0 || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+      uri += c;
+    } else {
+      uri += '%';
+      uri += kHex[byte >> 4];
+      uri += kHex[byte & 0xF];
+    }
+  }
+  uri += '?';
+  uri += query;
+  return uri;
+}
+
 }  // namespace
 
 Result<Database> Database::Open(const std::filesystem::path& path, Mode mode, bool wal) {
   sqlite3* raw = nullptr;
-  const int flags = (mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
-                                             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  int flags = SQLITE_OPEN_NOMUTEX;
+  std::string name = path.string();
+  switch (mode) {
+    case Mode::kReadOnly:
+      flags |= SQLITE_OPEN_READONLY;
+      break;
+    case Mode::kReadWriteCreate:
+      flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+      break;
+    case Mode::kImmutable:
+      flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+      name = FileUri(path, "immutable=1");
+      break;
+  }
+  const int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
   Database db(raw, path);
   if (rc != SQLITE_OK) {
     return FromCode(rc, path.string() + ": cannot open database: " +

@@ -27,10 +27,18 @@ struct Blob {
 
 class Database {
  public:
-  enum class Mode { kReadOnly, kReadWriteCreate };
+  enum class Mode {
+    kReadOnly,
+    kReadWriteCreate,
+    // Read-only without locks, journal, -wal or -shm files (SQLite's immutable=1): for a
+    // file nothing can be writing, e.g. on a read-only volume. A change made by another
+    // process while it is open may be read as garbage (Corruption), never written.
+    kImmutable,
+  };
 
-  // Opens (or creates) `path`. Foreign keys on, busy timeout 5 s; WAL when `wal`.
-  // A file that is not a SQLite database fails with Corruption naming the path.
+  // Opens (or creates) `path`. Foreign keys on, busy timeout 5 s; WAL when `wal` (only
+  // with kReadWriteCreate). A file that is not a SQLite database fails with Corruption
+  // naming the path.
   static Result<Database> Open(const std::filesystem::path& path, Mode mode, bool wal = true);
 
   Database(Database&&) noexcept;

@@ -175,6 +175,7 @@ TEST_CASE("sources lists configured sources before and after they are crawled", 
                      "\"\n[[sources]]\nname = \"paste-recent\"\nprofile = \"pastebin\"\n"
                      "urls = [\"http://" +
                      std::string(56, 'a') + ".onion/archive\"]\n");
+  REQUIRE(cli({"--config", config.string(), "init"}) == 0);
   REQUIRE(cli({"--config", config.string(), "sources"}) == 0);
   CHECK(Contains(cli.out, "SOURCE"));
   CHECK(Contains(cli.out, "paste-recent"));

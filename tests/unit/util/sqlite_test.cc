@@ -1,6 +1,7 @@
 #include "util/sqlite.h"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "tests/support/temp_dir.h"
 
@@ -48,6 +49,26 @@ TEST_CASE("a garbage file is reported as corruption, not a crash", "[unit]") {
   REQUIRE_FALSE(db.has_value());
   CHECK(db.error().code() == StatusCode::kCorruption);
   CHECK(db.error().message().find("garbage.db") != std::string::npos);
+}
+
+TEST_CASE("an immutable open reads a file whatever its name and leaves no WAL files", "[unit]") {
+  testing::TempDir dir;
+  const std::filesystem::path path = dir / "odd name?x=1#frag%41.db";
+  {
+    auto db = Database::Open(path, Database::Mode::kReadWriteCreate);  // WAL mode
+    REQUIRE(db.has_value());
+    REQUIRE(db->Exec("CREATE TABLE t (i INTEGER); INSERT INTO t VALUES (7)").ok());
+  }
+  REQUIRE_FALSE(std::filesystem::exists(path.string() + "-wal"));
+  auto db = Database::Open(path, Database::Mode::kImmutable, /*wal=*/false);
+  REQUIRE(db.has_value());
+  CHECK(db->QueryInt("SELECT i FROM t").value() == 7);
+  CHECK(db->path() == path);
+  CHECK_FALSE(db->Exec("INSERT INTO t VALUES (8)").ok());
+  CHECK_FALSE(std::filesystem::exists(path.string() + "-wal"));
+  CHECK_FALSE(std::filesystem::exists(path.string() + "-shm"));
+  // The name is a name: the URI query it contains is not read as one.
+  CHECK_FALSE(std::filesystem::exists(dir / "odd name"));
 }
 
 }  // namespace
