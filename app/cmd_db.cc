@@ -30,8 +30,20 @@ void CheckDatabase(const std::filesystem::path& db_path, Checklist& list) {
     list.Fail("database", st.message(), hint);
     return;
   }
-  list.Pass("database", db_path.string());
   const store::CheckReport& r = *report;
+  if (r.kind == store::FileKind::kFingerprintPack) {
+    list.Fail("database", db_path.string() + " is " + r.kind_description,
+              "name the database with --db or [store].db; `leakwatch fingerprint info` reads a "
+              "pack");
+    return;
+  }
+  if (r.kind == store::FileKind::kOtherApplication) {
+    list.Fail("database", db_path.string() + " is " + r.kind_description,
+              "name the leakwatch database with --db or [store].db; leakwatch never converts "
+              "another program's file");
+    return;
+  }
+  list.Pass("database", db_path.string());
   if (r.integrity_ok && r.foreign_keys_ok) {
     list.Pass("integrity", "integrity_check and foreign_key_check found no problem");
   } else {
@@ -46,7 +58,9 @@ void CheckDatabase(const std::filesystem::path& db_path, Checklist& list) {
   } else if (r.schema_version > r.supported_version) {
     list.Fail("schema", versions, "written by a newer leakwatch: upgrade leakwatch");
   } else {
-    list.Fail("schema", versions, "any write (e.g. `leakwatch init`) migrates it");
+    list.Fail("schema", versions,
+              r.kind == store::FileKind::kEmpty ? "`leakwatch init` creates the tables"
+                                                : "any write (e.g. `leakwatch init`) migrates it");
   }
 }
 

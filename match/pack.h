@@ -23,8 +23,6 @@ namespace leakwatch::match {
 // Version 3: record batches are written in ascending hash order per kind, so loading
 // is a copy instead of a sort; version 1 and 2 packs still load (sorted at load).
 inline constexpr int kPackFormatVersion = 3;
-// SQLite `PRAGMA application_id` of a pack: "LWFP".
-inline constexpr int32_t kPackApplicationId = 0x4C574650;
 
 struct PackInfo {
   int format_version = 0;

@@ -63,6 +63,7 @@
 #include "store/internal/migrations.h"
 
 #include <iterator>
+#include <sstream>
 #include <string>
 
 #include "store/store.h"
@@ -272,36 +273,56 @@ Status RunInPlainTransaction(util::Database& db, const std::function<Status()>& 
   return tx.Commit();
 }
 
+Result<FileIdentity> IdentifyFile(util::Database& db) {
+  FileIdentity id;
+  LW_ASSIGN_OR_RETURN(id.application_id, db.QueryInt("PRAGMA application_id"));
+  LW_ASSIGN_OR_RETURN(id.user_version, UserVersion(db));
+  LW_ASSIGN_OR_RETURN(id.objects, db.QueryInt("SELECT count(*) FROM sqlite_master "
+                                              "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"));
+  if (id.application_id == kApplicationId) {
+    id.kind = FileKind::kLeakwatchDatabase;
+  } else if (id.application_id == util::kPackApplicationId) {
+    id.kind = FileKind::kFingerprintPack;
+  } else if (id.application_id == 0 && id.user_version == 0 && id.objects == 0) {
+    id.kind = FileKind::kEmpty;
+  } else {
+    id.kind = FileKind::kOtherApplication;
+  }
+  return id;
+}
+
+std::string DescribeFile(const FileIdentity& id) {
+  switch (id.kind) {
+    case FileKind::kLeakwatchDatabase:
+      return "a leakwatch database (schema " + std::to_string(id.user_version) + ")";
+    case FileKind::kEmpty:
+      return "an empty SQLite file";
+    case FileKind::kFingerprintPack:
+      return "a leakwatch fingerprint pack (what [match].pack names), not the database";
+    case FileKind::kOtherApplication:
+      break;
+  }
+  if (id.application_id != 0) {
+    std::ostringstream hex;
+    hex << std::hex << std::uppercase << id.application_id;
+    return "another application's SQLite database (application_id 0x" + hex.str() + ")";
+  }
+  return "another application's SQLite database (schema version " +
+         std::to_string(id.user_version) + ", " + std::to_string(id.objects) +
+         " tables or indexes, without the leakwatch application id)";
+}
+
 Status CheckOpenable(util::Database& db) {
+  LW_ASSIGN_OR_RETURN(FileIdentity id, IdentifyFile(db));
   const std::string name = db.path().string();
-  LW_ASSIGN_OR_RETURN(int64_t application_id, db.QueryInt("PRAGMA application_id"));
-  if (application_id != 0 && application_id != kApplicationId) {
-    return Status::InvalidArgument(name +
-                                   ": not a leakwatch database (it belongs to another "
-                                   "application); refusing to modify it");
+  if (id.kind == FileKind::kFingerprintPack || id.kind == FileKind::kOtherApplication) {
+    return Status::InvalidArgument(name + ": not a leakwatch database: it is " + DescribeFile(id) +
+                                   "; refusing to modify it");
   }
-  LW_ASSIGN_OR_RETURN(int64_t version, UserVersion(db));
-  if (version > kLatestSchemaVersion) {
+  if (id.user_version > kLatestSchemaVersion) {
     return Status::Unsupported(name + ": written by a newer leakwatch (schema " +
-                               std::to_string(version) + ", this build knows up to " +
+                               std::to_string(id.user_version) + ", this build knows up to " +
                                std::to_string(kLatestSchemaVersion) + "); upgrade leakwatch");
-  }
-  if (version == 0) {
-    LW_ASSIGN_OR_RETURN(int64_t objects,
-                        db.QueryInt("SELECT count(*) FROM sqlite_master "
-                                    "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"));
-    if (objects > 0) {
-      return Status::InvalidArgument(name +
-                                     ": not a leakwatch database (schema version 0 but it "
-                                     "already holds " +
-                                     std::to_string(objects) +
-                                     " tables or indexes); refusing to modify it");
-    }
-  } else if (application_id != kApplicationId) {
-    return Status::InvalidArgument(name + ": not a leakwatch database (schema version " +
-                                   std::to_string(version) +
-                                   " without the leakwatch application id); refusing to "
-                                   "modify it");
   }
   return Status::Ok();
 }

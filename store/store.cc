@@ -81,9 +81,10 @@ void AddProblem(CheckReport& report, std::string problem) {
 Result<CheckReport> RunChecks(util::Database& db) {
   CheckReport report;
   report.path = db.path();
-  auto version = db.QueryInt("PRAGMA user_version");
-  if (!version.has_value()) return std::move(version).error();
-  report.schema_version = *version;
+  LW_ASSIGN_OR_RETURN(detail::FileIdentity identity, detail::IdentifyFile(db));
+  report.kind = identity.kind;
+  report.kind_description = detail::DescribeFile(identity);
+  report.schema_version = identity.user_version;
 
   auto integrity = db.Prepare("PRAGMA integrity_check(" + std::to_string(kMaxCheckProblems) + ")");
   if (!integrity.has_value()) {
@@ -128,7 +129,9 @@ Result<CheckReport> RunChecks(util::Database& db) {
                              foreign->ColumnText(2) + " row");
     }
   }
-  if (report.schema_version > kLatestSchemaVersion) {
+  if (report.kind == FileKind::kFingerprintPack || report.kind == FileKind::kOtherApplication) {
+    AddProblem(report, "not a leakwatch database: it is " + report.kind_description);
+  } else if (report.schema_version > kLatestSchemaVersion) {
     AddProblem(report, "schema " + std::to_string(report.schema_version) +
                            " was written by a newer leakwatch (this build knows up to " +
                            std::to_string(kLatestSchemaVersion) + ")");

@@ -62,9 +62,20 @@ enum class Access {
   kSnapshot,
 };
 
+// What a SQLite file is, told by its application_id, schema version and tables.
+enum class FileKind {
+  kLeakwatchDatabase,
+  kEmpty,             // no tables yet: Open makes it a leakwatch database
+  kFingerprintPack,   // a pack built by `leakwatch fingerprint` (match/)
+  kOtherApplication,  // Open refuses it and leaves it untouched
+};
+
 // What `leakwatch db check` and `doctor` report.
 struct CheckReport {
   std::filesystem::path path;
+  FileKind kind = FileKind::kLeakwatchDatabase;
+  // One line on what the file is, e.g. "a leakwatch fingerprint pack (...)".
+  std::string kind_description;
   int64_t schema_version = 0;                        // PRAGMA user_version of the file
   int64_t supported_version = kLatestSchemaVersion;  // what this build knows
   bool integrity_ok = false;                         // PRAGMA integrity_check said "ok"
@@ -72,8 +83,11 @@ struct CheckReport {
   // Up to kMaxCheckProblems lines from integrity_check / foreign_key_check.
   std::vector<std::string> problems;
 
-  // True when the file is sound and its schema is the one this build writes.
-  bool ok() const { return integrity_ok && foreign_keys_ok && schema_version == supported_version; }
+  // True when the file is a leakwatch database, sound, with the schema this build writes.
+  bool ok() const {
+    return kind == FileKind::kLeakwatchDatabase && integrity_ok && foreign_keys_ok &&
+           schema_version == supported_version;
+  }
 };
 inline constexpr size_t kMaxCheckProblems = 20;
 

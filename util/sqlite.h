@@ -18,6 +18,11 @@
 
 namespace leakwatch::util {
 
+// PRAGMA application_id of leakwatch's own SQLite files, here so that each module can
+// tell the other's files apart without depending on it.
+inline constexpr int32_t kDatabaseApplicationId = 0x4C574442;  // "LWDB": store/
+inline constexpr int32_t kPackApplicationId = 0x4C574650;      // "LWFP": match/ packs
+
 class Statement;
 
 // Value to bind or read; NULL is std::nullopt at the call sites that allow it.

@@ -88,7 +88,7 @@ std::string FieldTypeList(const std::vector<FieldType>& types) {
 }
 
 Status CreatePackSchema(util::Database& db) {
-  LW_RETURN_IF_ERROR(db.Exec("PRAGMA application_id = " + std::to_string(kPackApplicationId) +
+  LW_RETURN_IF_ERROR(db.Exec("PRAGMA application_id = " + std::to_string(util::kPackApplicationId) +
                              "; PRAGMA user_version = " + std::to_string(kPackFormatVersion) +
                              ";"));
   return db.Exec(kSchema);
@@ -127,7 +127,7 @@ Status WritePackHeader(util::Database& db, const PackInfo& info) {
 
 Result<PackInfo> ReadPackHeader(util::Database& db) {
   const auto app_id = db.QueryInt("PRAGMA application_id");
-  if (!app_id.has_value() || *app_id != kPackApplicationId) {
+  if (!app_id.has_value() || *app_id != util::kPackApplicationId) {
     return Status::Corruption(db.path().string() +
                               ": not a leakwatch fingerprint pack (wrong application id)");
   }

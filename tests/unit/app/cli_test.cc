@@ -13,6 +13,7 @@
 #include "demo/socks5_server.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/app/cli_runner.h"
+#include "util/sqlite.h"
 
 namespace leakwatch::app {
 namespace {
@@ -160,6 +161,31 @@ TEST_CASE("db check reports integrity and schema, and a corrupt file clearly", "
   CHECK(cli({"--db", garbage.string(), "db", "check"}) == 1);
   CHECK(Contains(cli.out + cli.err, "garbage.db"));
   CHECK(Contains(cli.out + cli.err, "not a database"));
+}
+
+TEST_CASE("db check says what a file is when it is not the database", "[unit]") {
+  Cli cli;
+  const fs::path key = cli.home / "dataset.key";
+  const fs::path pack = cli.home / "dataset.lwfp";
+  cli.home.Write("dataset/0001.bin", std::string(5000, 'a'));
+  REQUIRE(cli({"fingerprint", "keygen", key.string()}) == 0);
+  REQUIRE(cli({"fingerprint", "build", "--dataset", (cli.home / "dataset").string(), "--out",
+               pack.string(), "--key-file", key.string()}) == 0);
+  CHECK(cli({"--db", pack.string(), "db", "check"}) == 1);
+  CHECK(Contains(cli.out, pack.string() + " is a leakwatch fingerprint pack"));
+  CHECK_FALSE(Contains(cli.out, "upgrade leakwatch"));
+
+  const fs::path other = cli.home / "places.sqlite";
+  {
+    auto db = util::Database::Open(other, util::Database::Mode::kReadWriteCreate, false);
+    REQUIRE(db.has_value());
+    REQUIRE(db->Exec("CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT)").ok());
+  }
+  CHECK(cli({"--db", other.string(), "db", "check"}) == 1);
+  CHECK(Contains(cli.out, other.string() + " is another application's SQLite database"));
+  CHECK_FALSE(Contains(cli.out, "migrates"));
+  CHECK(cli({"--db", other.string(), "init"}) != 0);  // as db check says: never converted
+  CHECK(Contains(cli.err, "not a leakwatch database"));
 }
 
 }  // namespace
