@@ -1,7 +1,8 @@
 // leakwatch scan: match files, directories and stdin against a fingerprint pack
 // (match/scan.h). Output: a table for humans or one JSON object per line:
-//   finding: {"path","kind","score","confidence","dataset_ref":[...],"sha256","size",
-//             "matched_bytes","single_hits"[, "distance"]}
+//   finding: {"path","kind","score","confidence","dataset_refs":[...],"sha256","size",
+//             "matched_bytes","single_hits"[, "distance"]} (+ "dataset_ref", the same
+//             list under its old name, for one release: docs/scan-format.md)
 //   anomaly: {"path","kind":"anomaly","anomaly":"limit","detail":"expansion ratio",
 //             "message":"limit: expansion ratio"}
 // Exit status like grep: 0 something matched, 1 nothing matched, 2 error.
@@ -51,7 +52,8 @@ class OutputSink final : public match::ScanSink {
                           {"kind", match::FindingKindName(f.kind)},
                           {"score", f.score},
                           {"confidence", match::ConfidenceName(f.confidence)},
-                          {"dataset_ref", refs},
+                          {"dataset_refs", refs},
+                          {"dataset_ref", refs},  // deprecated alias, removed after 0.2
                           {"sha256", f.sha256},
                           {"size", f.size},
                           {"matched_bytes", f.matched_bytes},

@@ -87,8 +87,9 @@ TEST_CASE("scan jsonl: an exact copy, with the documented fields", "[unit]") {
   CHECK(f["kind"] == "exact");
   CHECK(f["score"] == 1.0);
   CHECK(f["confidence"] == "high");
-  REQUIRE(f["dataset_ref"].size() == 1);
-  CHECK(f["dataset_ref"][0].get<std::string>().rfind("f:", 0) == 0);
+  REQUIRE(f["dataset_refs"].size() == 1);
+  CHECK(f["dataset_refs"][0].get<std::string>().rfind("f:", 0) == 0);
+  CHECK(f["dataset_ref"] == f["dataset_refs"]);  // the deprecated alias, for one release
   CHECK(f["sha256"].get<std::string>().size() == 64);
   CHECK(f["size"] == w.photo.size());
   CHECK(f["matched_bytes"] == w.photo.size());
@@ -105,7 +106,7 @@ TEST_CASE("scan jsonl: a records finding names every record it shows", "[unit]")
   REQUIRE(lines.size() == 1);
   CHECK(lines[0]["kind"] == "records");
   CHECK(lines[0]["score"] == kRecords);
-  const auto refs = lines[0]["dataset_ref"].get<std::vector<std::string>>();
+  const auto refs = lines[0]["dataset_refs"].get<std::vector<std::string>>();
   CHECK(refs.size() == static_cast<size_t>(kRecords));
   CHECK(std::set<std::string>(refs.begin(), refs.end()).size() == refs.size());
 
