@@ -22,7 +22,7 @@
 // a WARC record of what was seen; the fetcher itself writes nothing to disk but spool
 // files.
 //
-// Threads: Submit, NextResult, Cancel and the destructor may be called from any thread.
+// Threads: every public member, and the destructor, may be called from any thread.
 #pragma once
 
 #include <chrono>
@@ -159,8 +159,8 @@ class Fetcher {
   Fetcher(const Fetcher&) = delete;
   Fetcher& operator=(const Fetcher&) = delete;
 
-  // Queues a request; never blocks. Requests not yet started when Cancel() is called
-  // are dropped without a result.
+  // Queues a request; never blocks. Requests not yet started when StopStarting() is
+  // called are dropped without a result.
   void Submit(FetchRequest request);
 
   // The next finished transfer, waiting up to `timeout`. nullopt on timeout.
