@@ -267,11 +267,6 @@ std::vector<SocksConnect> Socks5Server::Connects() const {
   return impl_->connects;
 }
 
-void Socks5Server::ClearConnects() {
-  std::lock_guard lock(impl_->mu);
-  impl_->connects.clear();
-}
-
 void Socks5Server::Stop() {
   if (impl_->stopped.exchange(true)) return;
   impl_->runner.Stop();

@@ -89,7 +89,6 @@ class Socks5Server {
 
   // Every CONNECT seen so far, in arrival order.
   std::vector<SocksConnect> Connects() const;
-  void ClearConnects();
 
   // Stops accepting and closes every relayed connection. Idempotent.
   void Stop();

@@ -239,18 +239,6 @@ Result<Profile> ParseProfileTable(const toml::table& root, const ProfileReader& 
 
 }  // namespace
 
-std::string_view ProfileKindName(ProfileKind kind) {
-  switch (kind) {
-    case ProfileKind::kPasteSite:
-      return "paste_site";
-    case ProfileKind::kForum:
-      return "forum";
-    case ProfileKind::kGeneric:
-      return "generic";
-  }
-  return "generic";
-}
-
 Result<Profile> ParseProfile(std::string_view toml_text, std::string_view origin) {
   const ProfileReader reader(origin);
   try {

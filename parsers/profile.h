@@ -30,7 +30,6 @@
 namespace leakwatch::parsers {
 
 enum class ProfileKind { kPasteSite, kForum, kGeneric };
-std::string_view ProfileKindName(ProfileKind kind);
 
 // Rules for pages that list items (a forum board, a paste archive). When `row` is set,
 // the other selectors are evaluated inside each row; otherwise `item_link` runs over

@@ -30,8 +30,7 @@ std::string_view UrlKindName(UrlKind kind);
 Result<UrlKind> ParseUrlKind(std::string_view name);
 
 enum class FrontierState { kPending, kInFlight, kDone, kFailedPermanent };
-// "pending", "in_flight", "done", "failed_permanent".
-std::string_view FrontierStateName(FrontierState state);
+// From the stored names "pending", "in_flight", "done", "failed_permanent".
 Result<FrontierState> ParseFrontierState(std::string_view name);
 
 struct NewFrontierUrl {

@@ -86,7 +86,6 @@ Result<SourceState> ParseSourceState(std::string_view n) {
 }
 std::string_view UrlKindName(UrlKind v) { return NameOf(kUrlKindNames, v); }
 Result<UrlKind> ParseUrlKind(std::string_view n) { return Parse(kUrlKindNames, n, "URL kind"); }
-std::string_view FrontierStateName(FrontierState v) { return NameOf(kFrontierStateNames, v); }
 Result<FrontierState> ParseFrontierState(std::string_view n) {
   return Parse(kFrontierStateNames, n, "frontier state");
 }

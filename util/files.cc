@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <system_error>
@@ -16,13 +15,6 @@ namespace {
 
 std::string ErrnoMessage(const fs::path& path, std::string_view what) {
   return path.string() + ": " + std::string(what) + ": " + std::strerror(errno);
-}
-
-fs::path EnvOrHome(const char* env_name, const char* home_suffix) {
-  const char* value = std::getenv(env_name);
-  if (value != nullptr && value[0] == '/') return fs::path(value);
-  const char* home = std::getenv("HOME");
-  return fs::path(home != nullptr ? home : "/") / home_suffix;
 }
 
 }  // namespace
@@ -104,8 +96,5 @@ fs::path ResolvedPath(const fs::path& path) {
   fs::path resolved = fs::weakly_canonical(current, ec);
   return ec ? current.lexically_normal() : resolved;
 }
-
-fs::path XdgConfigHome() { return EnvOrHome("XDG_CONFIG_HOME", ".config"); }
-fs::path XdgDataHome() { return EnvOrHome("XDG_DATA_HOME", ".local/share"); }
 
 }  // namespace leakwatch::util

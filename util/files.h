@@ -1,5 +1,7 @@
-// util/files: small filesystem helpers with size caps, atomic writes and the XDG
-// base-directory rules used for default config and data locations.
+// util/files: small filesystem helpers: capped reads, atomic writes, private
+// directories and symlink resolution. (The XDG base-directory rules for default
+// locations live in config (ResolveConfigPath, DefaultDataDir), which reads the
+// injected environment.)
 #pragma once
 
 #include <cstdint>
@@ -29,10 +31,5 @@ Status EnsurePrivateDirectory(const std::filesystem::path& path);
 // exist are kept as written. Stops following after kMaxSymlinkHops links (a loop).
 std::filesystem::path ResolvedPath(const std::filesystem::path& path);
 inline constexpr int kMaxSymlinkHops = 40;  // Linux's own limit (MAXSYMLINKS)
-
-// $XDG_CONFIG_HOME, else $HOME/.config.
-std::filesystem::path XdgConfigHome();
-// $XDG_DATA_HOME, else $HOME/.local/share.
-std::filesystem::path XdgDataHome();
 
 }  // namespace leakwatch::util
