@@ -119,8 +119,7 @@ void AddGrain(RgbImage& image, Rng& rng, int amplitude) {
   }
 }
 
-}  // namespace
-
+// Generates the records only (no files), e.g. to lay out a leaked paste.
 std::vector<DemoRecord> GenerateRecords(uint64_t seed, int count) {
   std::vector<DemoRecord> records;
   Rng rng = Rng::Derive(seed, "records");
@@ -138,6 +137,8 @@ std::vector<DemoRecord> GenerateRecords(uint64_t seed, int count) {
   }
   return records;
 }
+
+}  // namespace
 
 Result<std::string> RenderPlateJpeg(const std::string& plate, uint64_t seed, int quality) {
   Rng rng = Rng::Derive(seed, "plate:" + plate);

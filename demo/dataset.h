@@ -53,8 +53,6 @@ inline constexpr char kRecordsHeader[] = "plate,captured_at,location,traveler_na
 inline constexpr char kIdentifierColumns[] = "plate:plate,document_no:document";
 inline constexpr char kCorroboratingColumns[] = "traveler_name:name,captured_at:datetime";
 
-// Generates the records only (no files), e.g. to lay out a leaked paste.
-std::vector<DemoRecord> GenerateRecords(uint64_t seed, int count);
 // Renders one plate capture / traveler photo as JPEG. Errors: those of EncodeJpeg.
 Result<std::string> RenderPlateJpeg(const std::string& plate, uint64_t seed, int quality);
 Result<std::string> RenderTravelerPhotoJpeg(uint64_t seed, int quality);

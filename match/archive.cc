@@ -28,6 +28,9 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
+// True when `head` starts with a signature the expander opens with libarchive.
+bool LooksLikeArchive(std::string_view head);
+
 // Signatures of single-stream compression formats (as opposed to archives).
 bool LooksCompressed(std::string_view h) {
   return StartsWith(h, "\x1F\x8B") || StartsWith(h, "\x1F\x9D") ||
@@ -369,8 +372,6 @@ class CountingSource final : public ByteSource {
   Expander& expander_;
 };
 
-}  // namespace
-
 bool LooksLikeArchive(std::string_view h) {
   using sv = std::string_view;
   return StartsWith(h, "PK\x03\x04") || StartsWith(h, "PK\x05\x06") ||
@@ -388,6 +389,8 @@ bool LooksLikeArchive(std::string_view h) {
          StartsWith(h, "xar!") || (h.size() > 6 && h.substr(2, 3) == "-lh") ||  // lha
          (h.size() >= 262 && h.substr(257, 5) == "ustar");                      // tar
 }
+
+}  // namespace
 
 Result<ExpandStats> ExpandObject(ByteSource& source, const std::string& path,
                                  const ArchiveLimits& limits, const SinkFactory& open_sink,

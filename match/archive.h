@@ -82,9 +82,6 @@ struct ExpandStats {
 using SinkFactory = std::function<std::unique_ptr<ObjectSink>(const std::string& path, int depth)>;
 using AnomalyCallback = std::function<void(const Anomaly&)>;
 
-// True when `head` starts with a signature the expander opens with libarchive.
-bool LooksLikeArchive(std::string_view head);
-
 // Streams `source` as the object `path` and expands archives inside it. Returns an
 // error only when `source` itself fails to read (e.g. an I/O error on the input);
 // limits and damaged archives are reported through `on_anomaly`.

@@ -22,8 +22,8 @@ std::string AnomalyKind(StatusCode code) {
   }
 }
 
-}  // namespace
-
+// Luminance of the window (x, y, width, height) of `image`.
+// REQUIRES: the window lies inside the image and is not empty.
 LumaImage CropLuma(const LumaImage& image, uint32_t x, uint32_t y, uint32_t width,
                    uint32_t height) {
   LumaImage out;
@@ -36,6 +36,8 @@ LumaImage CropLuma(const LumaImage& image, uint32_t x, uint32_t y, uint32_t widt
   }
   return out;
 }
+
+}  // namespace
 
 Result<std::vector<ImageFingerprint>> PdqImageFingerprinter::Fingerprint(
     std::string_view bytes, std::string* skip_reason) const {

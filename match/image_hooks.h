@@ -76,8 +76,4 @@ class PdqImageMatchIndex final : public ImageMatchIndex {
   PdqIndex index_;
 };
 
-// Luminance of the window (x, y, width, height) of `image`.
-// REQUIRES: the window lies inside the image and is not empty.
-LumaImage CropLuma(const LumaImage& image, uint32_t x, uint32_t y, uint32_t width, uint32_t height);
-
 }  // namespace leakwatch::match

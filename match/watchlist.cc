@@ -9,6 +9,25 @@ constexpr int64_t kMaxRegexMemory = 8 << 20;  // per compiled pattern
 
 bool IsUtf8Continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
+// The text around [begin, end) of `text`, at most kMaxMentionSnippet bytes, never
+// splitting a UTF-8 sequence, with control characters and newlines turned to spaces.
+std::string MentionSnippet(std::string_view text, size_t begin, size_t end) {
+  end = std::min(end, text.size());
+  begin = std::min(begin, end);
+  const size_t context =
+      kMaxMentionSnippet > end - begin ? (kMaxMentionSnippet - (end - begin)) / 2 : 0;
+  size_t from = begin > context ? begin - context : 0;
+  size_t to = std::min(text.size(), end + context);
+  if (to - from > kMaxMentionSnippet) to = from + kMaxMentionSnippet;
+  while (from > 0 && from < text.size() && IsUtf8Continuation(text[from])) ++from;
+  while (to < text.size() && to > from && IsUtf8Continuation(text[to])) --to;
+  std::string out(text.substr(from, to - from));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  return out;
+}
+
 }  // namespace
 
 struct WatchList::Impl {
@@ -67,23 +86,6 @@ std::vector<Finding> WatchList::Scan(std::string_view path, std::string_view tex
     findings.push_back(std::move(f));
   }
   return findings;
-}
-
-std::string MentionSnippet(std::string_view text, size_t begin, size_t end) {
-  end = std::min(end, text.size());
-  begin = std::min(begin, end);
-  const size_t context =
-      kMaxMentionSnippet > end - begin ? (kMaxMentionSnippet - (end - begin)) / 2 : 0;
-  size_t from = begin > context ? begin - context : 0;
-  size_t to = std::min(text.size(), end + context);
-  if (to - from > kMaxMentionSnippet) to = from + kMaxMentionSnippet;
-  while (from > 0 && from < text.size() && IsUtf8Continuation(text[from])) ++from;
-  while (to < text.size() && to > from && IsUtf8Continuation(text[to])) --to;
-  std::string out(text.substr(from, to - from));
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  }
-  return out;
 }
 
 }  // namespace leakwatch::match

@@ -42,8 +42,4 @@ class WatchList {
   std::unique_ptr<Impl> impl_;
 };
 
-// The text around [begin, end) of `text`, at most kMaxMentionSnippet bytes, never
-// splitting a UTF-8 sequence, with control characters and newlines turned to spaces.
-std::string MentionSnippet(std::string_view text, size_t begin, size_t end);
-
 }  // namespace leakwatch::match

@@ -169,6 +169,9 @@ std::string CharsetFromContentType(std::string_view content_type) {
   return LabelAfterCharset(lower, pos);
 }
 
+namespace {
+
+// The charset declared by a <meta> tag in the first kMetaPrescanBytes of `body`, or empty.
 std::string CharsetFromMetaTags(std::string_view body) {
   const std::string lower = LowerAscii(body.substr(0, kMetaPrescanBytes));
   size_t pos = 0;
@@ -186,6 +189,9 @@ std::string CharsetFromMetaTags(std::string_view body) {
   return {};
 }
 
+// Maps a WHATWG label to the iconv name we decode with ("latin1" -> "WINDOWS-1252",
+// "shift_jis" -> "CP932", "gb2312" -> "GB18030", "utf8" -> "UTF-8"). Unknown labels
+// are returned uppercased.
 std::string CanonicalCharset(std::string_view label) {
   const std::string lower = LowerAscii(label);
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 31> kAliases = {{
@@ -230,6 +236,8 @@ std::string CanonicalCharset(std::string_view label) {
   }
   return upper;
 }
+
+}  // namespace
 
 DecodedText DecodeToUtf8(std::string_view body, std::string_view content_type) {
   DecodedText result;

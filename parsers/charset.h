@@ -50,14 +50,6 @@ DecodedText DecodeToUtf8(std::string_view body, std::string_view content_type);
 // "koi8-r"), or empty.
 std::string CharsetFromContentType(std::string_view content_type);
 
-// The charset declared by a <meta> tag in the first kMetaPrescanBytes of `body`, or empty.
-std::string CharsetFromMetaTags(std::string_view body);
-
-// Maps a WHATWG label to the iconv name we decode with ("latin1" -> "WINDOWS-1252",
-// "shift_jis" -> "CP932", "gb2312" -> "GB18030", "utf8" -> "UTF-8"). Unknown labels
-// are returned uppercased.
-std::string CanonicalCharset(std::string_view label);
-
 bool IsValidUtf8(std::string_view text);
 
 // Replaces each invalid UTF-8 sequence with U+FFFD; `replaced` counts them if non-null.
