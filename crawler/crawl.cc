@@ -10,11 +10,11 @@
 #include <deque>
 #include <mutex>
 #include <random>
-#include <set>
 #include <thread>
 #include <unordered_map>
 
 #include "crawler/fetcher.h"
+#include "crawler/internal/scheduler.h"
 #include "crawler/internal/url.h"
 #include "store/evidence.h"
 #include "store/store.h"
@@ -34,7 +34,6 @@ constexpr milliseconds kStatsInterval{2000};
 constexpr milliseconds kAbortWait{3000};
 constexpr milliseconds kProxyCheckTimeout{30000};
 constexpr size_t kHashChunk = 1 << 20;
-constexpr int kLeaseFactor = 2;  // URLs leased ahead: concurrency * this
 
 // flock(2) on a file beside the database, held for the life of the object.
 class CrawlLock {
@@ -70,10 +69,7 @@ class CrawlLock {
   int fd_;
 };
 
-struct Job {
-  store::FrontierEntry entry;
-  size_t source_index = 0;
-};
+using detail::Job;
 
 struct Processed {
   Job job;
@@ -84,11 +80,6 @@ struct Processed {
   bool unchanged = false;
   ProcessedPage page;
 };
-
-std::string IsolationUser(const std::string& source_name) {
-  constexpr size_t kUserHexChars = 16;
-  return "lw-" + util::Sha256Hex(source_name).substr(0, kUserHexChars);
-}
 
 Result<std::string> HashBody(const Body& body) {
   util::Sha256 hasher;
@@ -124,18 +115,19 @@ extern "C" void OnStopSignal(int) { g_stop_signalled.store(true); }
 class Crawl {
  public:
   Crawl(const CrawlOptions& options, PageProcessor& processor, const util::Clock& clock,
-        store::Store& store)
+        store::Store& store, int64_t run_id)
       : options_(options),
         processor_(processor),
         clock_(clock),
         store_(store),
-        rng_(std::random_device{}()) {}
+        rng_(std::random_device{}()),
+        run_id_(run_id),
+        scheduler_(options, store, clock, run_id) {}
 
-  Result<CrawlSummary> Run(int64_t run_id);
+  Result<CrawlSummary> Run();
 
  private:
   bool StopRequested() const { return options_.stop_flag != nullptr && options_.stop_flag->load(); }
-  Status Seed();
   Result<int64_t> Lease();
   void WorkerLoop();
   Status Write(Processed& p);
@@ -151,27 +143,14 @@ class Crawl {
   // nothing compared with its own history (policy: LooksProfileBroken).
   Status CheckAdapterHealth(const store::FrontierEntry& e, int64_t items);
   Status WriteFailure(Processed& p);
-  Result<int64_t> AddLinks(const Processed& p);
-  Status FollowNextPage(const Processed& p, int64_t new_links);
-  bool InScope(size_t source_index, const std::string& url) const;
-  FetchRequest MakeRequest(const Job& job) const;
 
   const CrawlOptions& options_;
   PageProcessor& processor_;
   const util::Clock& clock_;
   store::Store& store_;
   std::mt19937_64 rng_;
-
-  int64_t run_id_ = 0;
-  std::vector<const SourceSpec*> sources_;  // the sources crawled this run
-  std::vector<int64_t> source_ids_;
-  std::vector<std::set<std::string>> scope_hosts_;
-  std::map<int64_t, size_t> index_by_source_id_;
-  std::vector<int64_t> listing_pages_;  // listing pages fetched this run, per source
-  // Sources redirected to their login page this run: nothing more is leased for them
-  // until the next run (every request would bounce off the login page too).
-  std::vector<bool> session_expired_;
-  std::set<std::string> next_pages_;  // URLs reached as a listing's next page
+  const int64_t run_id_;
+  detail::Scheduler scheduler_;
 
   std::unique_ptr<Fetcher> fetcher_;
   std::mutex mu_;
@@ -179,7 +158,6 @@ class Crawl {
   std::unordered_map<uint64_t, Job> jobs_;  // fetch id -> job
   std::deque<Processed> done_;
   std::atomic<bool> workers_stop_{false};
-  int64_t inflight_ = 0;
   uint64_t next_fetch_id_ = 1;
 
   std::optional<store::EvidenceWriter> evidence_;  // this run's WARC file (set in Run)
@@ -189,97 +167,19 @@ class Crawl {
   std::string tor_down_detail_;
 };
 
-bool Crawl::InScope(size_t source_index, const std::string& url) const {
-  auto parts = detail::SplitUrl(url);
-  return parts && scope_hosts_[source_index].count(parts->host) != 0;
-}
-
-Status Crawl::Seed() {
-  for (const SourceSpec& spec : options_.sources) {
-    if (options_.only_source && spec.name != *options_.only_source) continue;
-    LW_ASSIGN_OR_RETURN(int64_t id, store_.sources().Upsert(spec.name, spec.profile));
-    const size_t index = sources_.size();
-    sources_.push_back(&spec);
-    source_ids_.push_back(id);
-    index_by_source_id_[id] = index;
-    listing_pages_.push_back(0);
-    session_expired_.push_back(false);
-    std::set<std::string> hosts;
-    std::vector<store::NewFrontierUrl> seeds;
-    for (const std::string& raw : spec.start_urls) {
-      LW_ASSIGN_OR_RETURN(std::string url, detail::NormalizeUrl(raw));
-      LW_ASSIGN_OR_RETURN(detail::UrlParts parts, detail::SplitUrl(url));
-      hosts.insert(parts.host);
-      store::NewFrontierUrl n;
-      n.source_id = id;
-      n.url = url;
-      n.kind = store::UrlKind::kListing;
-      n.depth = 0;
-      seeds.push_back(std::move(n));
-    }
-    scope_hosts_.push_back(std::move(hosts));
-    LW_ASSIGN_OR_RETURN(int64_t added, store_.frontier().AddBatch(seeds));
-    summary_.new_urls += added;
-  }
-  if (options_.only_source && sources_.empty()) {
-    return Status::InvalidArgument("no configured source is named " + *options_.only_source);
-  }
-  return Status::Ok();
-}
-
-FetchRequest Crawl::MakeRequest(const Job& job) const {
-  const SourceSpec& spec = *sources_[job.source_index];
-  FetchRequest r;
-  r.url = job.entry.url;
-  r.kind = job.entry.kind == store::UrlKind::kFile ? BodyKind::kFile : BodyKind::kPage;
-  r.direct = spec.direct;
-  r.socks_username = IsolationUser(spec.name);
-  r.socks_password =
-      options_.isolation_salt.empty() ? "run-" + std::to_string(run_id_) : options_.isolation_salt;
-  r.cookie_file = spec.cookies_file;
-  r.cookie_header = spec.cookie_header;
-  r.extra_headers = spec.extra_headers;
-  if (job.entry.kind != store::UrlKind::kFile) {
-    r.etag = job.entry.etag;
-    r.last_modified = job.entry.last_modified;
-  }
-  r.redirects.login_pattern = spec.login_pattern;
-  r.per_host = spec.per_host;
-  r.min_delay = spec.min_delay;
-  return r;
-}
-
-// Leases due URLs, a fair share per source, and submits them. Returns how many.
+// Leases due URLs and submits them. Returns how many.
 Result<int64_t> Crawl::Lease() {
-  const int64_t concurrency = options_.fetch.concurrency;
-  const int64_t room = concurrency * kLeaseFactor - inflight_;
-  // Tops up in chunks: a lease is a query and a transaction, and with the fetcher
-  // still holding most of a round of leased URLs one more URL per finished fetch
-  // buys nothing. At the end of a run (nothing in flight) room is the whole window.
-  if (room < std::max<int64_t>(1, concurrency / 4) || sources_.empty()) return 0;
-  const int64_t share = std::max<int64_t>(1, room / static_cast<int64_t>(sources_.size()));
-  int64_t leased = 0;
-  for (size_t i = 0; i < sources_.size() && leased < room; ++i) {
-    if (session_expired_[i]) continue;
-    LW_ASSIGN_OR_RETURN(auto entries, store_.frontier().TakeDue(
-                                          run_id_, std::min(share, room - leased), source_ids_[i]));
-    for (auto& entry : entries) {
-      Job job;
-      job.entry = std::move(entry);
-      job.source_index = i;
-      if (job.entry.kind == store::UrlKind::kListing) ++listing_pages_[i];
-      FetchRequest request = MakeRequest(job);
-      request.id = next_fetch_id_++;
-      {
-        std::lock_guard lock(mu_);
-        jobs_.emplace(request.id, std::move(job));
-      }
-      ++inflight_;
-      ++leased;
-      fetcher_->Submit(std::move(request));
+  LW_ASSIGN_OR_RETURN(std::vector<Job> jobs, scheduler_.Lease());
+  for (Job& job : jobs) {
+    FetchRequest request = scheduler_.MakeRequest(job);
+    request.id = next_fetch_id_++;
+    {
+      std::lock_guard lock(mu_);
+      jobs_.emplace(request.id, std::move(job));
     }
+    fetcher_->Submit(std::move(request));
   }
-  return leased;
+  return static_cast<int64_t>(jobs.size());
 }
 
 void Crawl::WorkerLoop() {
@@ -303,12 +203,8 @@ void Crawl::WorkerLoop() {
         p.unchanged = p.job.entry.content_hash && *p.job.entry.content_hash == p.sha256;
         if (!p.unchanged) {
           const std::string content_type = result->content_type.value_or("");
-          const FetchedContent content{*sources_[p.job.source_index],
-                                       result->final_url,
-                                       p.job.entry.kind,
-                                       content_type,
-                                       result->body,
-                                       p.sha256};
+          const FetchedContent content{*p.job.source, result->final_url, p.job.entry.kind,
+                                       content_type,  result->body,      p.sha256};
           p.page = processor_.Process(content);
         }
       } else {
@@ -325,59 +221,6 @@ void Crawl::WorkerLoop() {
     }
     done_cv_.notify_one();
   }
-}
-
-Result<int64_t> Crawl::AddLinks(const Processed& p) {
-  const SourceSpec& spec = *sources_[p.job.source_index];
-  const int64_t depth = p.job.entry.depth + 1;
-  if (depth > spec.max_depth) return 0;
-  std::vector<store::NewFrontierUrl> batch;
-  std::set<std::string> seen;
-  for (const DiscoveredLink& link : p.page.links) {
-    auto url = detail::NormalizeUrl(link.url);
-    if (!url || !InScope(p.job.source_index, *url) || !seen.insert(*url).second) continue;
-    store::NewFrontierUrl n;
-    n.source_id = p.job.entry.source_id;
-    n.url = *url;
-    n.kind = link.kind;
-    n.depth = depth;
-    n.discovered_from = p.job.entry.url;
-    batch.push_back(std::move(n));
-  }
-  if (batch.empty()) return 0;
-  return store_.frontier().AddBatch(batch);
-}
-
-// A listing's next page is followed while pages yield new URLs and the budget lasts.
-Status Crawl::FollowNextPage(const Processed& p, int64_t new_links) {
-  const size_t i = p.job.source_index;
-  if (!p.page.next_page || new_links == 0) return Status::Ok();
-  if (listing_pages_[i] >= sources_[i]->listing_page_budget) return Status::Ok();
-  auto url = detail::NormalizeUrl(*p.page.next_page);
-  if (!url || !InScope(i, *url)) return Status::Ok();
-  next_pages_.insert(*url);
-  LW_ASSIGN_OR_RETURN(auto existing, store_.frontier().Find(p.job.entry.source_id, *url));
-  if (!existing) {
-    store::NewFrontierUrl n;
-    n.source_id = p.job.entry.source_id;
-    n.url = *url;
-    n.kind = store::UrlKind::kListing;
-    n.depth = p.job.entry.depth;  // pagination does not count as depth
-    n.discovered_from = p.job.entry.url;
-    return store_.frontier().AddIfNew(n).has_value() ? Status::Ok()
-                                                     : Status::IOError("frontier insert failed");
-  }
-  // Seen in an earlier run: due again now, validators and hash kept.
-  if (existing->state == store::FrontierState::kDone && existing->last_run_id != run_id_) {
-    store::FetchCompletion rearm;
-    rearm.last_status = existing->last_status.value_or("rearmed");
-    rearm.etag = existing->etag;
-    rearm.last_modified = existing->last_modified;
-    rearm.content_hash = existing->content_hash;
-    rearm.revisit_at = util::ToUnixSeconds(clock_.Now());
-    return store_.frontier().Complete(existing->id, rearm);
-  }
-  return Status::Ok();
 }
 
 Status Crawl::CheckAdapterHealth(const store::FrontierEntry& e, int64_t items) {
@@ -399,18 +242,13 @@ Status Crawl::CheckAdapterHealth(const store::FrontierEntry& e, int64_t items) {
 Status Crawl::WriteSuccess(Processed& p) {
   const FetchResult& r = p.result;
   const store::FrontierEntry& e = p.job.entry;
-  const SourceSpec& spec = *sources_[p.job.source_index];
   const int64_t now = util::ToUnixSeconds(clock_.Now());
   store::FetchCompletion c;
   c.last_status = std::to_string(r.http_status);
   c.etag = r.not_modified() ? e.etag : r.etag;
   c.last_modified = r.not_modified() ? e.last_modified : r.last_modified;
   c.content_hash = p.sha256.empty() ? e.content_hash : std::optional<std::string>(p.sha256);
-  if (e.kind == store::UrlKind::kListing && next_pages_.count(e.url) == 0) {
-    c.revisit_at = now;  // every run (never twice in one run: TakeDue skips this run's rows)
-  } else if (e.kind == store::UrlKind::kItem && spec.revisit_items) {
-    c.revisit_at = now + spec.item_revisit_interval.count();
-  }
+  c.revisit_at = scheduler_.RevisitAt(p.job, now);
   LW_RETURN_IF_ERROR(store_.frontier().Complete(e.id, c));
   LW_RETURN_IF_ERROR(store_.sources().RecordSuccess(e.source_id));
   if (!p.sha256.empty()) {
@@ -451,12 +289,12 @@ Status Crawl::WriteSuccess(Processed& p) {
     again.revisit_at = now;
     LW_RETURN_IF_ERROR(store_.frontier().Complete(e.id, again));
   }
-  LW_ASSIGN_OR_RETURN(int64_t added, AddLinks(p));
+  LW_ASSIGN_OR_RETURN(int64_t added, scheduler_.AddLinks(p.job, p.page.links));
   summary_.new_urls += added;
   if (e.kind == store::UrlKind::kListing) {
     LW_RETURN_IF_ERROR(CheckAdapterHealth(e, p.page.items));
     LW_RETURN_IF_ERROR(store_.sources().AddYield(e.source_id, run_id_, e.url, p.page.items));
-    LW_RETURN_IF_ERROR(FollowNextPage(p, added));
+    LW_RETURN_IF_ERROR(scheduler_.FollowNextPage(p.job, p.page, added));
   }
   for (const store::NewAnomaly& a : p.page.anomalies) {
     ++summary_.stats.errors_by_class["anomaly"];
@@ -492,7 +330,7 @@ std::optional<store::WarcLocation> Crawl::WriteEvidence(const Processed& p) {
   x.metadata = {
       {"fetch-time", util::FormatRfc3339(r.fetched_at)},
       {"via-proxy", r.via_proxy},
-      {"source", sources_[p.job.source_index]->name},
+      {"source", p.job.source->name},
       {"run-id", std::to_string(run_id_)},
       {"requested-url", e.url},
       {"redirects", std::to_string(r.redirects)},
@@ -545,12 +383,11 @@ Status Crawl::WriteFailure(Processed& p) {
       NextRetryAt(options_.backoff, e.attempts + 1, now, retry_after, unit(rng_));
   LW_RETURN_IF_ERROR(store_.frontier().FailTransient(e.id, name, util::ToUnixSeconds(due)));
   const bool expired = r.error == ErrorClass::kSessionExpired;
-  if (expired && !session_expired_[p.job.source_index]) {
-    session_expired_[p.job.source_index] = true;
+  if (expired && scheduler_.MarkSessionExpired(p.job.source_index)) {
     util::LogWarn(
         "session expired (redirected to the login page): no more requests to this "
         "source in this run; renew its cookies",
-        {{"source", sources_[p.job.source_index]->name}, {"url", e.url}});
+        {{"source", p.job.source->name}, {"url", e.url}});
   }
   const store::SourceState state =
       expired ? store::SourceState::kSessionExpired : store::SourceState::kFailing;
@@ -559,7 +396,7 @@ Status Crawl::WriteFailure(Processed& p) {
 }
 
 Status Crawl::Write(Processed& p) {
-  --inflight_;
+  scheduler_.Finished(p.job);
   {
     std::lock_guard lock(mu_);
     jobs_.erase(p.result.id);
@@ -588,14 +425,13 @@ Status Crawl::Write(Processed& p) {
   return r.ok() ? WriteSuccess(p) : WriteFailure(p);
 }
 
-Result<CrawlSummary> Crawl::Run(int64_t run_id) {
-  run_id_ = run_id;
-  summary_.run_id = run_id;
-  evidence_.emplace(options_.evidence_dir, run_id);
+Result<CrawlSummary> Crawl::Run() {
+  summary_.run_id = run_id_;
+  evidence_.emplace(options_.evidence_dir, run_id_);
   evidence_->SetMaxFileSizeForTesting(options_.evidence_max_file_size_for_testing);
   const auto started = SteadyClock::now();
   const auto deadline = started + options_.max_duration;
-  LW_RETURN_IF_ERROR(Seed());
+  LW_ASSIGN_OR_RETURN(summary_.new_urls, scheduler_.Seed());
   LW_ASSIGN_OR_RETURN(fetcher_, Fetcher::Start(options_.fetch, clock_));
   std::vector<std::thread> workers;
   for (int i = 0; i < std::max(1, options_.fetch.workers); ++i) {
@@ -648,7 +484,7 @@ Result<CrawlSummary> Crawl::Run(int64_t run_id) {
       last_stats = now;
       store_.runs().UpdateStats(run_id_, summary_.stats).ok();
     }
-    if (inflight_ == 0 && (stopping || (leased == 0 && batch.empty()))) break;
+    if (scheduler_.in_flight() == 0 && (stopping || (leased == 0 && batch.empty()))) break;
     if (stopping && !aborted && now - stop_at >= options_.grace) {
       fetcher_->AbortRunning();
       aborted = true;
@@ -773,8 +609,8 @@ Result<CrawlSummary> RunCrawl(const CrawlOptions& options, PageProcessor& proces
       if (!st.ok()) util::LogWarn("SIGNAL NEWNYM failed", {{"error", st.ToString()}});
     }
   }
-  Crawl crawl(options, processor, clock, store);
-  return crawl.Run(run_id);
+  Crawl crawl(options, processor, clock, store, run_id);
+  return crawl.Run();
 }
 
 const std::atomic<bool>* InstallStopSignals() {

@@ -1,0 +1,187 @@
+#include "crawler/internal/scheduler.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "crawler/internal/url.h"
+#include "util/hash.h"
+
+namespace leakwatch::crawler::detail {
+namespace {
+
+constexpr int64_t kLeaseFactor = 2;  // URLs leased ahead: concurrency * this
+
+std::string IsolationUser(const std::string& source_name) {
+  constexpr size_t kUserHexChars = 16;
+  return "lw-" + util::Sha256Hex(source_name).substr(0, kUserHexChars);
+}
+
+}  // namespace
+
+Scheduler::Scheduler(const CrawlOptions& options, store::Store& store, const util::Clock& clock,
+                     int64_t run_id)
+    : options_(options), store_(store), clock_(clock), run_id_(run_id) {}
+
+Result<int64_t> Scheduler::Seed() {
+  int64_t new_urls = 0;
+  for (const SourceSpec& spec : options_.sources) {
+    if (options_.only_source && spec.name != *options_.only_source) continue;
+    LW_ASSIGN_OR_RETURN(int64_t id, store_.sources().Upsert(spec.name, spec.profile));
+    sources_.push_back(&spec);
+    source_ids_.push_back(id);
+    listing_pages_.push_back(0);
+    session_expired_.push_back(false);
+    in_flight_by_source_.push_back(0);
+    std::set<std::string> hosts;
+    std::vector<store::NewFrontierUrl> seeds;
+    for (const std::string& raw : spec.start_urls) {
+      LW_ASSIGN_OR_RETURN(std::string url, NormalizeUrl(raw));
+      LW_ASSIGN_OR_RETURN(UrlParts parts, SplitUrl(url));
+      hosts.insert(parts.host);
+      store::NewFrontierUrl n;
+      n.source_id = id;
+      n.url = url;
+      n.kind = store::UrlKind::kListing;
+      n.depth = 0;
+      seeds.push_back(std::move(n));
+    }
+    scope_hosts_.push_back(std::move(hosts));
+    LW_ASSIGN_OR_RETURN(int64_t added, store_.frontier().AddBatch(seeds));
+    new_urls += added;
+  }
+  if (options_.only_source && sources_.empty()) {
+    return Status::InvalidArgument("no configured source is named " + *options_.only_source);
+  }
+  return new_urls;
+}
+
+Result<std::vector<Job>> Scheduler::Lease() {
+  std::vector<Job> jobs;
+  const int64_t concurrency = options_.fetch.concurrency;
+  const int64_t room = concurrency * kLeaseFactor - in_flight_;
+  // Tops up in chunks: a lease is a query and a transaction, and with the fetcher
+  // still holding most of a round of leased URLs one more URL per finished fetch
+  // buys nothing. At the end of a run (nothing in flight) room is the whole window.
+  if (room < std::max<int64_t>(1, concurrency / 4) || sources_.empty()) return jobs;
+  const int64_t share = std::max<int64_t>(1, room / static_cast<int64_t>(sources_.size()));
+  int64_t leased = 0;
+  for (size_t i = 0; i < sources_.size() && leased < room; ++i) {
+    if (session_expired_[i]) continue;
+    LW_ASSIGN_OR_RETURN(auto entries, store_.frontier().TakeDue(
+                                          run_id_, std::min(share, room - leased), source_ids_[i]));
+    for (auto& entry : entries) {
+      Job job;
+      job.entry = std::move(entry);
+      job.source_index = i;
+      job.source = sources_[i];
+      if (job.entry.kind == store::UrlKind::kListing) ++listing_pages_[i];
+      ++in_flight_by_source_[i];
+      ++in_flight_;
+      ++leased;
+      jobs.push_back(std::move(job));
+    }
+  }
+  return jobs;
+}
+
+void Scheduler::Finished(const Job& job) {
+  --in_flight_by_source_[job.source_index];
+  --in_flight_;
+}
+
+FetchRequest Scheduler::MakeRequest(const Job& job) const {
+  const SourceSpec& spec = *sources_[job.source_index];
+  FetchRequest r;
+  r.url = job.entry.url;
+  r.kind = job.entry.kind == store::UrlKind::kFile ? BodyKind::kFile : BodyKind::kPage;
+  r.direct = spec.direct;
+  r.socks_username = IsolationUser(spec.name);
+  r.socks_password =
+      options_.isolation_salt.empty() ? "run-" + std::to_string(run_id_) : options_.isolation_salt;
+  r.cookie_file = spec.cookies_file;
+  r.cookie_header = spec.cookie_header;
+  r.extra_headers = spec.extra_headers;
+  if (job.entry.kind != store::UrlKind::kFile) {
+    r.etag = job.entry.etag;
+    r.last_modified = job.entry.last_modified;
+  }
+  r.redirects.login_pattern = spec.login_pattern;
+  r.per_host = spec.per_host;
+  r.min_delay = spec.min_delay;
+  return r;
+}
+
+bool Scheduler::InScope(size_t index, const std::string& url) const {
+  auto parts = SplitUrl(url);
+  return parts && scope_hosts_[index].count(parts->host) != 0;
+}
+
+Result<int64_t> Scheduler::AddLinks(const Job& job, const std::vector<DiscoveredLink>& links) {
+  const int64_t depth = job.entry.depth + 1;
+  if (depth > sources_[job.source_index]->max_depth) return 0;
+  std::vector<store::NewFrontierUrl> batch;
+  std::set<std::string> seen;
+  for (const DiscoveredLink& link : links) {
+    auto url = NormalizeUrl(link.url);
+    if (!url || !InScope(job.source_index, *url) || !seen.insert(*url).second) continue;
+    store::NewFrontierUrl n;
+    n.source_id = job.entry.source_id;
+    n.url = *url;
+    n.kind = link.kind;
+    n.depth = depth;
+    n.discovered_from = job.entry.url;
+    batch.push_back(std::move(n));
+  }
+  if (batch.empty()) return 0;
+  return store_.frontier().AddBatch(batch);
+}
+
+Status Scheduler::FollowNextPage(const Job& job, const ProcessedPage& page, int64_t new_links) {
+  const size_t i = job.source_index;
+  if (!page.next_page || new_links == 0) return Status::Ok();
+  if (listing_pages_[i] >= sources_[i]->listing_page_budget) return Status::Ok();
+  auto url = NormalizeUrl(*page.next_page);
+  if (!url || !InScope(i, *url)) return Status::Ok();
+  next_pages_.insert(*url);
+  LW_ASSIGN_OR_RETURN(auto existing, store_.frontier().Find(job.entry.source_id, *url));
+  if (!existing) {
+    store::NewFrontierUrl n;
+    n.source_id = job.entry.source_id;
+    n.url = *url;
+    n.kind = store::UrlKind::kListing;
+    n.depth = job.entry.depth;  // pagination does not count as depth
+    n.discovered_from = job.entry.url;
+    return store_.frontier().AddIfNew(n).has_value() ? Status::Ok()
+                                                     : Status::IOError("frontier insert failed");
+  }
+  // Seen in an earlier run: due again now, validators and hash kept.
+  if (existing->state == store::FrontierState::kDone && existing->last_run_id != run_id_) {
+    store::FetchCompletion rearm;
+    rearm.last_status = existing->last_status.value_or("rearmed");
+    rearm.etag = existing->etag;
+    rearm.last_modified = existing->last_modified;
+    rearm.content_hash = existing->content_hash;
+    rearm.revisit_at = util::ToUnixSeconds(clock_.Now());
+    return store_.frontier().Complete(existing->id, rearm);
+  }
+  return Status::Ok();
+}
+
+std::optional<int64_t> Scheduler::RevisitAt(const Job& job, int64_t now) const {
+  const SourceSpec& spec = *sources_[job.source_index];
+  if (job.entry.kind == store::UrlKind::kListing && next_pages_.count(job.entry.url) == 0) {
+    return now;  // every run (never twice in one run: TakeDue skips this run's rows)
+  }
+  if (job.entry.kind == store::UrlKind::kItem && spec.revisit_items) {
+    return now + spec.item_revisit_interval.count();
+  }
+  return std::nullopt;
+}
+
+bool Scheduler::MarkSessionExpired(size_t index) {
+  if (session_expired_[index]) return false;
+  session_expired_[index] = true;
+  return true;
+}
+
+}  // namespace leakwatch::crawler::detail
