@@ -55,33 +55,61 @@ Result<int64_t> Scheduler::Seed() {
   return new_urls;
 }
 
+// Fair between sources: each source may hold an equal share of the lease window;
+// sources are served in an order that rotates on every call, so a lone free slot goes
+// to each source in turn; room a source leaves (nothing due) goes to the others.
 Result<std::vector<Job>> Scheduler::Lease() {
   std::vector<Job> jobs;
   const int64_t concurrency = options_.fetch.concurrency;
-  const int64_t room = concurrency * kLeaseFactor - in_flight_;
+  const int64_t window = concurrency * kLeaseFactor;
+  int64_t room = window - in_flight_;
   // Tops up in chunks: a lease is a query and a transaction, and with the fetcher
   // still holding most of a round of leased URLs one more URL per finished fetch
   // buys nothing. At the end of a run (nothing in flight) room is the whole window.
   if (room < std::max<int64_t>(1, concurrency / 4) || sources_.empty()) return jobs;
-  const int64_t share = std::max<int64_t>(1, room / static_cast<int64_t>(sources_.size()));
-  int64_t leased = 0;
-  for (size_t i = 0; i < sources_.size() && leased < room; ++i) {
-    if (session_expired_[i]) continue;
-    LW_ASSIGN_OR_RETURN(auto entries, store_.frontier().TakeDue(
-                                          run_id_, std::min(share, room - leased), source_ids_[i]));
-    for (auto& entry : entries) {
-      Job job;
-      job.entry = std::move(entry);
-      job.source_index = i;
-      job.source = sources_[i];
-      if (job.entry.kind == store::UrlKind::kListing) ++listing_pages_[i];
-      ++in_flight_by_source_[i];
-      ++in_flight_;
-      ++leased;
-      jobs.push_back(std::move(job));
+  std::vector<size_t> order;
+  for (size_t k = 0; k < sources_.size(); ++k) {
+    const size_t i = (next_first_ + k) % sources_.size();
+    if (!session_expired_[i]) order.push_back(i);
+  }
+  next_first_ = (next_first_ + 1) % sources_.size();
+  if (order.empty()) return jobs;
+  const auto active = static_cast<int64_t>(order.size());
+  const int64_t share = (window + active - 1) / active;
+  // First round: each source up to its share. Sources that may have more due wait for
+  // the second round, which splits the room left evenly between them.
+  std::vector<size_t> more;
+  for (size_t i : order) {
+    const int64_t want = std::min(room, share - in_flight_by_source_[i]);
+    if (want <= 0) {
+      more.push_back(i);
+      continue;
     }
+    LW_ASSIGN_OR_RETURN(int64_t got, TakeDue(i, want, jobs));
+    room -= got;
+    if (got == want) more.push_back(i);
+  }
+  for (size_t k = 0; k < more.size() && room > 0; ++k) {
+    const auto waiting = static_cast<int64_t>(more.size() - k);
+    LW_ASSIGN_OR_RETURN(int64_t got, TakeDue(more[k], (room + waiting - 1) / waiting, jobs));
+    room -= got;
   }
   return jobs;
+}
+
+Result<int64_t> Scheduler::TakeDue(size_t i, int64_t limit, std::vector<Job>& jobs) {
+  LW_ASSIGN_OR_RETURN(auto entries, store_.frontier().TakeDue(run_id_, limit, source_ids_[i]));
+  for (auto& entry : entries) {
+    Job job;
+    job.entry = std::move(entry);
+    job.source_index = i;
+    job.source = sources_[i];
+    if (job.entry.kind == store::UrlKind::kListing) ++listing_pages_[i];
+    ++in_flight_by_source_[i];
+    ++in_flight_;
+    jobs.push_back(std::move(job));
+  }
+  return static_cast<int64_t>(entries.size());
 }
 
 void Scheduler::Finished(const Job& job) {

@@ -50,10 +50,15 @@ class Scheduler {
   // that does not parse or for an only_source that names no source; store errors.
   Result<int64_t> Seed();
 
-  // Leases due URLs for the fetcher, keeping at most Options::concurrency *
-  // kLeaseFactor leased and not yet Finished. Leases nothing while less than a
+  // Leases due URLs for the fetcher, keeping at most twice Options::concurrency
+  // leased and not yet Finished (the window). Leases nothing while less than a
   // quarter of the concurrency is free (each lease is a query and a transaction).
-  // Sources whose session expired this run get nothing. Store errors.
+  // Fair between sources, at any concurrency: a source holds at most an equal share
+  // of the window while others have URLs due, whatever its position in the config
+  // (slots, not fetches: a slow source gets fewer fetches per second, never more
+  // slots), and a lone free slot goes to each source in turn. Room that sources with
+  // nothing due leave goes to the others. Sources whose session expired this run get
+  // nothing. Store errors.
   Result<std::vector<Job>> Lease();
   // A leased job came back from the fetcher (whatever its outcome).
   void Finished(const Job& job);
@@ -93,6 +98,9 @@ class Scheduler {
   const SourceSpec& source(size_t index) const { return *sources_[index]; }
 
  private:
+  // Leases up to `limit` due URLs of source `i` into `jobs`. Returns how many.
+  Result<int64_t> TakeDue(size_t i, int64_t limit, std::vector<Job>& jobs);
+
   const CrawlOptions& options_;
   store::Store& store_;
   const util::Clock& clock_;
@@ -108,6 +116,7 @@ class Scheduler {
   std::set<std::string> next_pages_;  // URLs reached as a listing's next page
   std::vector<int64_t> in_flight_by_source_;
   int64_t in_flight_ = 0;
+  size_t next_first_ = 0;  // the source Lease serves first next time
 };
 
 }  // namespace leakwatch::crawler::detail
