@@ -4,22 +4,18 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <condition_variable>
 #include <csignal>
 #include <cstring>
 #include <deque>
-#include <mutex>
 #include <random>
-#include <thread>
-#include <unordered_map>
 
 #include "crawler/fetcher.h"
 #include "crawler/internal/scheduler.h"
 #include "crawler/internal/url.h"
+#include "crawler/internal/worker_pool.h"
 #include "store/evidence.h"
 #include "store/store.h"
 #include "util/files.h"
-#include "util/hash.h"
 #include "util/log.h"
 #include "util/onion.h"
 
@@ -33,7 +29,6 @@ constexpr milliseconds kResultWait{50};
 constexpr milliseconds kStatsInterval{2000};
 constexpr milliseconds kAbortWait{3000};
 constexpr milliseconds kProxyCheckTimeout{30000};
-constexpr size_t kHashChunk = 1 << 20;
 
 // flock(2) on a file beside the database, held for the life of the object.
 class CrawlLock {
@@ -70,29 +65,8 @@ class CrawlLock {
 };
 
 using detail::Job;
-
-struct Processed {
-  Job job;
-  FetchResult result;  // body already dropped
-  Body evidence_body;  // the body, kept only when it goes into the WARC file
-  uint64_t bytes = 0;
-  std::string sha256;
-  bool unchanged = false;
-  ProcessedPage page;
-};
-
-Result<std::string> HashBody(const Body& body) {
-  util::Sha256 hasher;
-  uint64_t offset = 0;
-  for (;;) {
-    LW_ASSIGN_OR_RETURN(std::string piece, body.Read(offset, kHashChunk));
-    if (piece.empty()) break;
-    hasher.Update(piece);
-    offset += piece.size();
-  }
-  const util::Sha256Digest digest = hasher.Finish();
-  return util::HexEncode(digest.data(), digest.size());
-}
+using detail::Processed;
+using detail::WorkerPool;
 
 std::string FormatBytes(int64_t bytes) {
   constexpr double kKiB = 1024.0;
@@ -128,8 +102,7 @@ class Crawl {
 
  private:
   bool StopRequested() const { return options_.stop_flag != nullptr && options_.stop_flag->load(); }
-  Result<int64_t> Lease();
-  void WorkerLoop();
+  Result<int64_t> Lease(WorkerPool& pool);
   Status Write(Processed& p);
   Status WriteSuccess(Processed& p);
   // Appends `p`'s exchange to the run's WARC file. nullopt when evidence is off or the
@@ -152,14 +125,6 @@ class Crawl {
   const int64_t run_id_;
   detail::Scheduler scheduler_;
 
-  std::unique_ptr<Fetcher> fetcher_;
-  std::mutex mu_;
-  std::condition_variable done_cv_;
-  std::unordered_map<uint64_t, Job> jobs_;  // fetch id -> job
-  std::deque<Processed> done_;
-  std::atomic<bool> workers_stop_{false};
-  uint64_t next_fetch_id_ = 1;
-
   std::optional<store::EvidenceWriter> evidence_;  // this run's WARC file (set in Run)
 
   CrawlSummary summary_;
@@ -168,59 +133,13 @@ class Crawl {
 };
 
 // Leases due URLs and submits them. Returns how many.
-Result<int64_t> Crawl::Lease() {
+Result<int64_t> Crawl::Lease(WorkerPool& pool) {
   LW_ASSIGN_OR_RETURN(std::vector<Job> jobs, scheduler_.Lease());
   for (Job& job : jobs) {
     FetchRequest request = scheduler_.MakeRequest(job);
-    request.id = next_fetch_id_++;
-    {
-      std::lock_guard lock(mu_);
-      jobs_.emplace(request.id, std::move(job));
-    }
-    fetcher_->Submit(std::move(request));
+    pool.Submit(std::move(job), std::move(request));
   }
   return static_cast<int64_t>(jobs.size());
-}
-
-void Crawl::WorkerLoop() {
-  while (!workers_stop_.load()) {
-    auto result = fetcher_->NextResult(kResultWait);
-    if (!result) continue;
-    Processed p;
-    {
-      std::lock_guard lock(mu_);
-      auto it = jobs_.find(result->id);
-      if (it == jobs_.end()) continue;
-      p.job = it->second;
-    }
-    p.bytes = result->body.size();
-    if (result->ok() && result->not_modified()) {
-      p.unchanged = true;
-    } else if (result->ok()) {
-      auto sha = HashBody(result->body);
-      if (sha) {
-        p.sha256 = *sha;
-        p.unchanged = p.job.entry.content_hash && *p.job.entry.content_hash == p.sha256;
-        if (!p.unchanged) {
-          const std::string content_type = result->content_type.value_or("");
-          const FetchedContent content{*p.job.source, result->final_url, p.job.entry.kind,
-                                       content_type,  result->body,      p.sha256};
-          p.page = processor_.Process(content);
-        }
-      } else {
-        result->error = ErrorClass::kInternal;
-        result->error_detail = sha.error().message();
-      }
-    }
-    if (result->ok() && EvidenceWanted(p)) p.evidence_body = std::move(result->body);
-    result->body = Body();  // memory back to the budget before the writer sees it
-    p.result = std::move(*result);
-    {
-      std::lock_guard lock(mu_);
-      done_.push_back(std::move(p));
-    }
-    done_cv_.notify_one();
-  }
 }
 
 Status Crawl::CheckAdapterHealth(const store::FrontierEntry& e, int64_t items) {
@@ -397,10 +316,6 @@ Status Crawl::WriteFailure(Processed& p) {
 
 Status Crawl::Write(Processed& p) {
   scheduler_.Finished(p.job);
-  {
-    std::lock_guard lock(mu_);
-    jobs_.erase(p.result.id);
-  }
   const FetchResult& r = p.result;
   if (r.error == ErrorClass::kCancelled) return Status::Ok();  // released at the end
   if (r.error == ErrorClass::kTorDown) {
@@ -432,11 +347,10 @@ Result<CrawlSummary> Crawl::Run() {
   const auto started = SteadyClock::now();
   const auto deadline = started + options_.max_duration;
   LW_ASSIGN_OR_RETURN(summary_.new_urls, scheduler_.Seed());
-  LW_ASSIGN_OR_RETURN(fetcher_, Fetcher::Start(options_.fetch, clock_));
-  std::vector<std::thread> workers;
-  for (int i = 0; i < std::max(1, options_.fetch.workers); ++i) {
-    workers.emplace_back([this] { WorkerLoop(); });
-  }
+  LW_ASSIGN_OR_RETURN(std::unique_ptr<Fetcher> fetcher, Fetcher::Start(options_.fetch, clock_));
+  WorkerPool pool(
+      *fetcher, processor_, [this](const Processed& p) { return EvidenceWanted(p); },
+      options_.fetch.workers);
 
   bool stopping = false;
   bool aborted = false;
@@ -451,23 +365,18 @@ Result<CrawlSummary> Crawl::Run() {
       stopping = true;
       summary_.stopped_by_signal = StopRequested();
       stop_at = now;
-      fetcher_->StopStarting();
+      fetcher->StopStarting();
     }
     int64_t leased = 0;
     if (!stopping) {
-      auto l = Lease();
+      auto l = Lease(pool);
       if (!l) {
         failure = l.error();
         continue;
       }
       leased = *l;
     }
-    std::deque<Processed> batch;
-    {
-      std::unique_lock lock(mu_);
-      done_cv_.wait_for(lock, kResultWait, [this] { return !done_.empty(); });
-      batch.swap(done_);
-    }
+    std::deque<Processed> batch = pool.TakeDone(kResultWait);
     if (!batch.empty()) {
       Status st = store_.InTransaction([&]() -> Status {
         for (Processed& p : batch) LW_RETURN_IF_ERROR(Write(p));
@@ -486,14 +395,13 @@ Result<CrawlSummary> Crawl::Run() {
     }
     if (scheduler_.in_flight() == 0 && (stopping || (leased == 0 && batch.empty()))) break;
     if (stopping && !aborted && now - stop_at >= options_.grace) {
-      fetcher_->AbortRunning();
+      fetcher->AbortRunning();
       aborted = true;
     }
     if (stopping && aborted && now - stop_at >= options_.grace + kAbortWait) break;
   }
-  workers_stop_ = true;
-  for (auto& w : workers) w.join();
-  fetcher_.reset();
+  pool.Stop();
+  fetcher.reset();
   auto released = store_.frontier().Release(run_id_);
   if (!released) return released.error();
 
