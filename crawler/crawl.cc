@@ -23,7 +23,6 @@ namespace leakwatch::crawler {
 namespace {
 
 using std::chrono::milliseconds;
-using SteadyClock = std::chrono::steady_clock;
 
 constexpr milliseconds kResultWait{50};
 constexpr milliseconds kStatsInterval{2000};
@@ -344,8 +343,9 @@ Result<CrawlSummary> Crawl::Run() {
   summary_.run_id = run_id_;
   evidence_.emplace(options_.evidence_dir, run_id_);
   evidence_->SetMaxFileSizeForTesting(options_.evidence_max_file_size_for_testing);
-  const auto started = SteadyClock::now();
-  const auto deadline = started + options_.max_duration;
+  // Time comes from the injected clock only, read once per turn of the loop.
+  const util::TimePoint started = clock_.Now();
+  const util::TimePoint deadline = started + options_.max_duration;
   LW_ASSIGN_OR_RETURN(summary_.new_urls, scheduler_.Seed());
   LW_ASSIGN_OR_RETURN(std::unique_ptr<Fetcher> fetcher, Fetcher::Start(options_.fetch, clock_));
   WorkerPool pool(
@@ -354,11 +354,11 @@ Result<CrawlSummary> Crawl::Run() {
 
   bool stopping = false;
   bool aborted = false;
-  SteadyClock::time_point stop_at{};
-  SteadyClock::time_point last_stats = started;
+  util::TimePoint stop_at{};
+  util::TimePoint last_stats = started;
   Status failure;
   for (;;) {
-    const auto now = SteadyClock::now();
+    const util::TimePoint now = clock_.Now();
     const bool limit_hit =
         now >= deadline || (options_.max_pages > 0 && summary_.stats.pages >= options_.max_pages);
     if (!stopping && (StopRequested() || limit_hit || tor_down_ || !failure.ok())) {
@@ -405,7 +405,7 @@ Result<CrawlSummary> Crawl::Run() {
   auto released = store_.frontier().Release(run_id_);
   if (!released) return released.error();
 
-  summary_.duration = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - started);
+  summary_.duration = std::chrono::duration_cast<milliseconds>(clock_.Now() - started);
   summary_.tor_down = tor_down_;
   if (!failure.ok()) {
     summary_.status = store::RunStatus::kFailed;

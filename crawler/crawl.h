@@ -125,7 +125,7 @@ struct CrawlSummary {
   store::RunStats stats;
   int64_t new_urls = 0;
   int64_t new_sightings = 0;
-  std::chrono::milliseconds duration{0};
+  std::chrono::milliseconds duration{0};  // measured on the injected clock
   bool stopped_by_signal = false;
   bool tor_down = false;
   // Objects whose sightings were recorded without their evidence (the WARC write
@@ -143,7 +143,8 @@ struct CrawlSummary {
 // InvalidArgument for bad options (an .onion start URL on a direct source, ...);
 // store errors otherwise. A run that could not write some evidence is not an error:
 // its summary has status kFailed and evidence_missing > 0 (the notifications of its
-// sightings must still go out). `processor` and `clock` must outlive the call.
+// sightings must still go out). `processor` and `clock` must outlive the call; the run
+// reads time only from `clock` (max_duration, grace, stats interval, duration).
 Result<CrawlSummary> RunCrawl(const CrawlOptions& options, PageProcessor& processor,
                               const util::Clock& clock);
 

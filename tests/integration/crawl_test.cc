@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <future>
@@ -261,6 +262,35 @@ TEST_CASE("too_large is permanent, 429 Retry-After and back-off grow across runs
   // whenever its result is written after the 503's: only the failure record is stable.
   CHECK(source->last_failure_at.has_value());
   CHECK(source->last_error_class == "http_server_error");
+}
+
+// Moves one minute every time anyone reads it (the run loop, the fetcher, the store):
+// a run that measures its deadline on the injected clock reaches a 30-minute
+// max_duration within a few turns of its loop, whatever the wall clock says.
+class SteppingClock final : public util::Clock {
+ public:
+  util::TimePoint Now() const override {
+    return util::FromUnixSeconds(1'800'000'000 + 60 * reads_.fetch_add(1));
+  }
+
+ private:
+  mutable std::atomic<int64_t> reads_{0};
+};
+
+TEST_CASE("the run's deadline and duration are read from the injected clock", "[integration]") {
+  World w;
+  w.options.sources.resize(1);
+  w.options.max_duration = std::chrono::minutes(30);
+  leakwatch::testing::ServeForum(*w.site_a, 4, 25, milliseconds(20));  // 104 pages
+  SteppingClock clock;
+  const auto started = std::chrono::steady_clock::now();
+  auto r = RunCrawl(w.options, w.processor, clock);
+  REQUIRE(r.has_value());
+  CHECK(r->status == store::RunStatus::kOk);  // a limit, not a signal
+  CHECK(!r->stopped_by_signal);
+  CHECK(r->duration >= std::chrono::minutes(30));
+  CHECK(r->stats.pages < 104);
+  CHECK(std::chrono::steady_clock::now() - started < seconds(30));
 }
 
 TEST_CASE("an overlapping run exits at once with Busy", "[integration]") {
