@@ -10,6 +10,7 @@
 
 #include "parsers/charset.h"
 #include "parsers/internal/dom.h"
+#include "parsers/internal/file_tree.h"
 #include "parsers/scan.h"
 #include "parsers/time_text.h"
 #include "parsers/url.h"
@@ -104,16 +105,7 @@ Result<PreparedPage> Prepare(const Page& page, const Limits& limits) {
   DecodedText decoded = DecodeToUtf8(body, page.content_type);
   prepared.charset = decoded.charset;
   prepared.charset_source = std::string(CharsetSourceName(decoded.source));
-  if (decoded.declaration_overruled) {
-    prepared.anomalies.push_back(
-        {"charset_mismatch", "declared \"" + decoded.declared.substr(0, 40) +
-                                 "\" but the bytes are valid UTF-8; decoded as UTF-8"});
-  }
-  if (decoded.replaced_sequences > 0) {
-    prepared.anomalies.push_back({"invalid_bytes", std::to_string(decoded.replaced_sequences) +
-                                                       " invalid " + decoded.charset +
-                                                       " sequences replaced with U+FFFD"});
-  }
+  detail::AddDecodingAnomalies(decoded, prepared.anomalies);
   if (IsPlainText(page.content_type)) {
     prepared.plain_text = std::move(decoded.utf8);
     return prepared;
@@ -180,6 +172,9 @@ class Extractor {
         case ProfileKind::kForum:
         case ProfileKind::kPasteSite:
           RunProfile(root);
+          break;
+        case ProfileKind::kFileTree:  // not reached: file trees go to ExtractFileTree
+          RunGeneric(root);
           break;
       }
     }
@@ -689,11 +684,14 @@ std::string_view PageKindName(PageKind kind) {
       return "paste";
     case PageKind::kGeneric:
       return "generic";
+    case PageKind::kFileTree:
+      return "file_tree";
   }
   return "unknown";
 }
 
 Result<Extraction> Extract(const Page& page, const Profile& profile, const Limits& limits) {
+  if (profile.kind == ProfileKind::kFileTree) return detail::ExtractFileTree(page, profile, limits);
   LW_ASSIGN_OR_RETURN(const PreparedPage prepared, Prepare(page, limits));
   Extraction extraction;
   Extractor(prepared, profile, limits, extraction).Run();
@@ -701,8 +699,16 @@ Result<Extraction> Extract(const Page& page, const Profile& profile, const Limit
 }
 
 Result<Extraction> ExtractAuto(const Page& page, const ProfileSet& profiles, const Limits& limits) {
+  // Directory listings are recognised from the raw page before any tree is built: a
+  // big one is read by the row scanner only.
+  if (const Profile* tree = detail::DetectFileTree(page, profiles)) {
+    return detail::ExtractFileTree(page, *tree, limits);
+  }
   LW_ASSIGN_OR_RETURN(const PreparedPage prepared, Prepare(page, limits));
   const Profile* detected = Detect(prepared, profiles, limits);
+  if (detected != nullptr && detected->kind == ProfileKind::kFileTree) {
+    return detail::ExtractFileTree(page, *detected, limits);  // a user profile's [detect]
+  }
   const Profile& profile = detected != nullptr ? *detected : GenericProfile(profiles);
   Extraction extraction;
   extraction.engine = detected != nullptr ? detected->engine : "generic";
@@ -711,6 +717,7 @@ Result<Extraction> ExtractAuto(const Page& page, const ProfileSet& profiles, con
 }
 
 std::string DetectProfile(const Page& page, const ProfileSet& profiles, const Limits& limits) {
+  if (const Profile* tree = detail::DetectFileTree(page, profiles)) return tree->name;
   auto prepared = Prepare(page, limits);
   if (!prepared.has_value()) return "generic";
   const Profile* detected = Detect(*prepared, profiles, limits);

@@ -6,6 +6,9 @@
 // <base href> -> the profile's selectors (parsers/profile.h) -> the profile-independent
 // onion / magnet / file-host scan (parsers/scan.h) -> dedupe and caps.
 // text/plain bodies (a paste's raw view) skip the HTML steps and become one document.
+// Directory listings (profiles of kind file_tree, and pages "auto" recognises as one)
+// take their own path: no Gumbo tree, a row scanner, Limits::max_tree_page_bytes and
+// ::max_tree_entries; see parsers/internal/file_tree.h for what they yield.
 //
 // Threads: every function is reentrant; run them on any worker thread. Profiles and
 // ProfileSets are read-only here and may be shared.

@@ -32,8 +32,17 @@ struct Limits {
   // Wall time for selector evaluation and extraction (Gumbo's own parse is bounded by
   // the caps above, not by this clock).
   std::chrono::milliseconds max_extract_time{3000};
-  // Links (of all roles) kept per page ("too_many_links").
+  // Links (of all roles) kept per page ("too_many_links"). File-tree pages use
+  // max_tree_entries instead.
   size_t max_links = 5000;
+  // Entries (folders and files) kept from one directory-listing page, in place of
+  // max_links ("too_many_entries"; the scan stops there). A leak posted as a file tree
+  // can list tens of thousands of files in one folder. Each entry costs about 400 bytes
+  // (its Link); the page itself is scanned without building a tree.
+  size_t max_tree_entries = 100'000;
+  // Bytes of a directory-listing page parsed, in place of max_page_bytes ("truncated").
+  // A 100,000-entry nginx autoindex page is about 13 MiB.
+  size_t max_tree_page_bytes = 64 * 1024 * 1024;
   // Documents kept per page ("too_many_documents").
   size_t max_documents = 1000;
   // Bytes of text per document ("document_truncated").
@@ -43,9 +52,11 @@ struct Limits {
 };
 
 enum class LinkRole {
-  kListing,  // a page listing items: board, sub-forum, listing next page, generic page
+  kListing,  // a page listing items: board, sub-forum, listing next page, generic page,
+             // a folder of a directory listing
   kItem,     // an item to read: thread, paste (raw view when the profile knows it), onion
-  kFile,     // something to download: attachment, file-host link, magnet
+  kFile,     // something to download: attachment, file-host link, magnet, a file of a
+             // directory listing
 };
 std::string_view LinkRoleName(LinkRole role);
 
@@ -69,6 +80,15 @@ struct Link {
   std::optional<int64_t> time_utc;  // seconds since the epoch
   // For links found inside a post: that post's index in `documents`, else -1.
   int post_index = -1;
+  // Files of a directory listing (page_kind kFileTree): the size the listing printed,
+  // as printed ("1.2K", "3650722201", "1.2 KiB") and in bytes. Exact when the server
+  // printed a byte count (nginx's default, Caddy's data-order, JSON indexes); from a
+  // rounded print ("1.2K") an estimate within that rounding. Unset when the listing
+  // shows no size (Python http.server, Apache without FancyIndexing) or an unreadable
+  // one (anomaly "bad_size"). For listing entries time_text / time_utc above are the
+  // modification time the listing printed; the entry's name is anchor_text.
+  std::string size_text;
+  std::optional<uint64_t> size_bytes;
 };
 
 struct Document {
@@ -90,17 +110,19 @@ struct Anomaly {
 // per source to flag "profile_broken" when a listing that fetched fine yields nothing.
 struct Yield {
   size_t items = 0;     // thread or paste links from listing selectors
-  size_t listings = 0;  // sub-forum and listing links
+  size_t listings = 0;  // sub-forum and listing links; folders of a file tree
   size_t posts = 0;     // post containers (or paste bodies)
-  size_t files = 0;     // attachments from the profile's selectors
+  size_t files = 0;     // attachments from the profile's selectors; files of a file tree
 };
 
 enum class PageKind {
-  kUnknown,  // nothing the profile knows matched
-  kListing,  // board / paste archive
-  kThread,   // posts
-  kPaste,    // a single paste
-  kGeneric,  // generic profile: whole page as one document
+  kUnknown,   // nothing the profile knows matched
+  kListing,   // board / paste archive
+  kThread,    // posts
+  kPaste,     // a single paste
+  kGeneric,   // generic profile: whole page as one document
+  kFileTree,  // a directory listing (profile kind file_tree): folders are links of role
+              // kListing, files links of role kFile with size and time
 };
 std::string_view PageKindName(PageKind kind);
 
@@ -114,7 +136,7 @@ struct Extraction {
   std::string charset_source;  // bom, http_header, meta, sniffed
   std::string title;           // <title>
   std::vector<Link> links;     // roles listing and item, in document order
-  std::vector<Link> files;     // role file
+  std::vector<Link> files;     // role file (a file tree's files, in listing order)
   std::vector<Document> documents;
   std::optional<std::string> next_page;
   Yield yield;

@@ -27,6 +27,10 @@ Json LinkJson(const Link& link) {
     json["time_text"] = link.time_text;
     json["time_utc"] = TimeJson(link.time_utc);
   }
+  if (!link.size_text.empty() || link.size_bytes) {
+    json["size_text"] = link.size_text;
+    json["size_bytes"] = link.size_bytes ? Json(*link.size_bytes) : Json(nullptr);
+  }
   return json;
 }
 

@@ -13,6 +13,7 @@
 #include <toml++/toml.h>
 
 #include "parsers/internal/builtin_profiles.h"
+#include "parsers/internal/dir_listing.h"
 #include "util/files.h"
 
 namespace leakwatch::parsers {
@@ -131,6 +132,21 @@ Status ReadGeneric(const ProfileReader& reader, const toml::table& table, Generi
   return Status::Ok();
 }
 
+Status ReadFileTree(const ProfileReader& reader, const toml::table& table, FileTreeRules& rules) {
+  for (auto&& [key, node] : table) {
+    const std::string full_key = "file_tree." + std::string(key.str());
+    if (key.str() != "format")
+      return reader.Error(node, full_key, "unknown key (see docs/profiles.md)");
+    LW_ASSIGN_OR_RETURN(rules.format, reader.String(node, full_key));
+    if (!detail::TreeFormatFromName(rules.format)) {
+      return reader.Error(node, full_key,
+                          "expected \"auto\", \"nginx\", \"apache\", \"lighttpd\", \"caddy\", "
+                          "\"python\" or \"json\"");
+    }
+  }
+  return Status::Ok();
+}
+
 Status ReadListing(const ProfileReader& reader, const toml::table& table, std::string_view section,
                    ListingRules& rules) {
   // Forum boards and paste archives share ListingRules; each kind has its own names.
@@ -188,8 +204,11 @@ Result<Profile> ParseProfileTable(const toml::table& root, const ProfileReader& 
         profile.kind = ProfileKind::kForum;
       } else if (kind == "generic") {
         profile.kind = ProfileKind::kGeneric;
+      } else if (kind == "file_tree") {
+        profile.kind = ProfileKind::kFileTree;
       } else {
-        return reader.Error(node, name, "expected \"paste_site\", \"forum\" or \"generic\"");
+        return reader.Error(node, name,
+                            "expected \"paste_site\", \"forum\", \"generic\" or \"file_tree\"");
       }
     } else if (name == "engine") {
       LW_ASSIGN_OR_RETURN(profile.engine, reader.String(node, name));
@@ -201,6 +220,8 @@ Result<Profile> ParseProfileTable(const toml::table& root, const ProfileReader& 
         status = ReadDetect(reader, *table, profile.detect);
       } else if (name == "generic") {
         status = ReadGeneric(reader, *table, profile.generic);
+      } else if (name == "file_tree") {
+        status = ReadFileTree(reader, *table, profile.file_tree);
       } else if (name == "board" || name == "listing") {
         status = ReadListing(reader, *table, name, profile.listing);
       } else if (name == "thread" || name == "paste") {

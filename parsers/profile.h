@@ -9,6 +9,11 @@
 //               attachments), next page.
 //   generic:    follow same-site links up to [generic].max_depth; the whole page is a
 //               document.
+//   file_tree:  a directory listing a web server generates (nginx autoindex, Apache
+//               mod_autoindex, lighttpd, Caddy browse, Python http.server, JSON
+//               indexes); [file_tree].format names the server. Read by code, not
+//               selectors: sizes and times are plain text beside the anchors
+//               (parsers/internal/file_tree.h). "auto" recognises them structurally.
 // Any profile may have [detect] rules used by profile "auto" (engine detection).
 // docs/profiles.md documents every key with examples.
 //
@@ -29,7 +34,7 @@
 
 namespace leakwatch::parsers {
 
-enum class ProfileKind { kPasteSite, kForum, kGeneric };
+enum class ProfileKind { kPasteSite, kForum, kGeneric, kFileTree };
 
 // Rules for pages that list items (a forum board, a paste archive). When `row` is set,
 // the other selectors are evaluated inside each row; otherwise `item_link` runs over
@@ -71,6 +76,12 @@ struct GenericRules {
   bool same_site_only = true;
 };
 
+struct FileTreeRules {
+  // "nginx", "apache", "lighttpd", "caddy", "python", "json", or "auto" (recognise the
+  // server from the page; other servers' "Index of /" pages are read generically).
+  std::string format = "auto";
+};
+
 struct Profile {
   std::string name;  // unique key, e.g. "phpbb3_prosilver"
   ProfileKind kind = ProfileKind::kGeneric;
@@ -81,6 +92,7 @@ struct Profile {
   ListingRules listing;
   ContentRules content;
   GenericRules generic;
+  FileTreeRules file_tree;
 };
 
 // Parses one profile. `origin` names the file in errors, which read
