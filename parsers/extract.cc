@@ -716,6 +716,10 @@ Result<Extraction> ExtractAuto(const Page& page, const ProfileSet& profiles, con
   return extraction;
 }
 
+bool LooksLikeFileTree(const Page& page) {
+  return detail::SniffTreeFormat(page.body, page.content_type).has_value();
+}
+
 std::string DetectProfile(const Page& page, const ProfileSet& profiles, const Limits& limits) {
   if (const Profile* tree = detail::DetectFileTree(page, profiles)) return tree->name;
   auto prepared = Prepare(page, limits);

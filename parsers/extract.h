@@ -43,6 +43,12 @@ Result<Extraction> ExtractAuto(const Page& page, const ProfileSet& profiles,
 // The name of the profile "auto" would choose for `page`, or "generic".
 std::string DetectProfile(const Page& page, const ProfileSet& profiles, const Limits& limits = {});
 
+// Whether "auto" reads `page` as a directory listing (a file tree). Looks only at the
+// first 64 KiB of the body, so a fetcher can ask on the first bytes of a response and
+// then allow it Limits::max_tree_page_bytes instead of max_page_bytes (a 100,000-entry
+// nginx listing is about 12 MiB).
+bool LooksLikeFileTree(const Page& page);
+
 // Renders an Extraction as JSON (schema in docs/profiles.md). `indent` < 0 gives one
 // line. Never throws; text is valid UTF-8 by construction.
 std::string ExtractionToJson(const Extraction& extraction, int indent = 2);

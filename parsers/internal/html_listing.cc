@@ -1,4 +1,5 @@
 // The row scanner for HTML directory listings (parsers/internal/dir_listing.h).
+#include <algorithm>
 #include <charconv>
 #include <string>
 #include <vector>
@@ -195,7 +196,8 @@ class RowScanner {
     if (InPreRow()) {
       const size_t newline = raw.find('\n');
       if (newline != std::string_view::npos) {
-        AppendCapped(row_text_, DecodeCharacterReferences(raw.substr(0, newline)),
+        AppendCapped(row_text_,
+                     DecodeCharacterReferences(raw.substr(0, std::min(newline, kMaxRowTextBytes))),
                      kMaxRowTextBytes);
         Flush();
         return;

@@ -11,6 +11,7 @@
 
 #include "parsers/extract.h"
 #include "parsers/internal/dir_listing.h"
+#include "parsers/internal/tag_scanner.h"
 #include "parsers/profile.h"
 
 namespace leakwatch::parsers {
@@ -93,6 +94,45 @@ TEST_CASE("listing times parse in each server's format", "[unit]") {
   CHECK(ParseListingTime("31-Feb-2026 12:00") == std::nullopt);
   CHECK(ParseListingTime("07-Xyz-2026 12:00") == std::nullopt);
   CHECK(ParseListingTime("") == std::nullopt);
+}
+
+TEST_CASE("the tag scanner decodes references and skips comments and scripts", "[unit]") {
+  CHECK(detail::DecodeCharacterReferences("a&amp;b&lt;&#x3C;&#60;&nbsp;&bogus;&#0;&#xD800;&") ==
+        "a&b<<<\xC2\xA0&bogus;\xEF\xBF\xBD\xEF\xBF\xBD&");
+  detail::TagScanner scanner(
+      "<!-- <a href=x> --><script>if (a<b) x='<a href=q>'</script>"
+      "<A HREF='y' href=z data-order=12>t&amp;u</a><title>a<b</title><");
+  using Token = detail::TagScanner::Token;
+  REQUIRE(scanner.Next() == Token::kTag);
+  CHECK(scanner.tag().name == "script");
+  REQUIRE(scanner.Next() == Token::kTag);
+  CHECK((scanner.tag().name == "script" && scanner.tag().end));
+  REQUIRE(scanner.Next() == Token::kTag);
+  CHECK(scanner.tag().name == "a");
+  CHECK(*scanner.tag().Attribute("href") == "y");  // the first one wins, as in browsers
+  CHECK(*scanner.tag().Attribute("data-order") == "12");
+  REQUIRE(scanner.Next() == Token::kText);
+  CHECK(scanner.text() == "t&amp;u");
+  REQUIRE(scanner.Next() == Token::kTag);
+  CHECK(scanner.tag().end);
+  REQUIRE(scanner.Next() == Token::kTag);
+  REQUIRE(scanner.Next() == Token::kText);
+  CHECK(scanner.text() == "a<b");  // title text is not markup
+  REQUIRE(scanner.Next() == Token::kTag);
+  REQUIRE(scanner.Next() == Token::kText);
+  CHECK(scanner.text() == "<");
+  CHECK(scanner.Next() == Token::kEnd);
+  CHECK(scanner.Next() == Token::kEnd);
+}
+
+TEST_CASE("a <pre> listing without line breaks still yields one entry per link", "[unit]") {
+  const Extraction tree = Auto(
+      "<html><head><title>Index of /leak/</title></head><body><h1>Index of /leak/</h1>"
+      "<pre><a href=\"a.zip\">a.zip</a> 07-Dec-2026 12:00 10<a href=\"b.zip\">b.zip</a> "
+      "07-Dec-2026 12:00 3.4G</pre></body></html>");
+  REQUIRE(tree.files.size() == 2);
+  CHECK(tree.files[0].size_bytes == 10u);
+  CHECK(tree.files[1].size_bytes == 3650722201u);
 }
 
 TEST_CASE("profiles of kind file_tree load and reject bad formats", "[unit]") {
@@ -178,6 +218,9 @@ TEST_CASE("auto tells listings from forum pages and pastes", "[unit]") {
       "&lt;a href=\"dump.zip\"&gt;dump.zip&lt;/a&gt; 07-Dec-2026 12:00 1234</pre></div>"
       "<a href=\"/viewtopic.php?t=1\">topic</a></body></html>";
   CHECK(Auto(forum).page_kind != PageKind::kFileTree);
+  CHECK(!LooksLikeFileTree(Page{kSite + "/", forum, "text/html"}));
+  CHECK(LooksLikeFileTree(Page{kSite + "/", kHostile, "text/html"}));
+  CHECK(!LooksLikeFileTree(Page{kSite + "/", kHostile, "text/plain; charset=utf-8"}));
   CHECK(Auto(kHostile, kSite + "/raw/abc", "text/plain").page_kind == PageKind::kPaste);
   // Leaked JSON records served as JSON are not an index.
   const std::string records = R"([{"name":"J. Doe","type":"passport","plate":"ABC123"}])";
@@ -243,6 +286,8 @@ size_t PeakRssKib() {
 
 void CheckBigTree(size_t folders, size_t files) {
   const std::string page = NginxPage(folders, files);
+  // A fetcher can tell from the first bytes that this page may use the tree caps.
+  CHECK(LooksLikeFileTree(Page{kSite + "/big/", std::string_view(page).substr(0, 4096), ""}));
   const size_t rss_before = PeakRssKib();
   const auto start = std::chrono::steady_clock::now();
   const Extraction tree = Auto(page, kSite + "/big/");
