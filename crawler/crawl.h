@@ -41,6 +41,10 @@
 //
 // Threads: RunCrawl blocks the calling thread (it is the store writer) and runs one
 // fetch thread plus Options::workers worker threads.
+//
+// Inside: how a URL is chosen is crawler/internal/scheduler.h; hashing and processing
+// bodies, internal/worker_pool.h; what is written after a fetch, internal/run_writer.h;
+// crawl.cc is the loop that ties them.
 #pragma once
 
 #include <atomic>
