@@ -1,20 +1,17 @@
 #include "crawler/crawl.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <csignal>
-#include <cstring>
 #include <deque>
 
 #include "crawler/fetcher.h"
+#include "crawler/internal/crawl_lock.h"
 #include "crawler/internal/run_writer.h"
 #include "crawler/internal/scheduler.h"
 #include "crawler/internal/url.h"
 #include "crawler/internal/worker_pool.h"
 #include "store/store.h"
-#include "util/files.h"
 #include "util/log.h"
 #include "util/onion.h"
 
@@ -28,40 +25,7 @@ constexpr milliseconds kStatsInterval{2000};
 constexpr milliseconds kAbortWait{3000};
 constexpr milliseconds kProxyCheckTimeout{30000};
 
-// flock(2) on a file beside the database, held for the life of the object.
-class CrawlLock {
- public:
-  static Result<CrawlLock> Acquire(const std::filesystem::path& db_path) {
-    if (db_path.has_parent_path()) {
-      LW_RETURN_IF_ERROR(util::EnsurePrivateDirectory(db_path.parent_path()));
-    }
-    // Beside the resolved file: a symlink to the database must take the same lock.
-    const std::string path = util::ResolvedPath(db_path).string() + ".crawl.lock";
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return Status::IOError(path + ": cannot open lock file: " + std::strerror(errno));
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      const int err = errno;
-      ::close(fd);
-      if (err == EWOULDBLOCK) {
-        return Status::Busy("another leakwatch crawl is running (lock " + path +
-                            " is held); this run exits without doing anything");
-      }
-      return Status::IOError(path + ": flock failed: " + std::strerror(err));
-    }
-    return CrawlLock(fd);
-  }
-  CrawlLock(CrawlLock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  CrawlLock& operator=(CrawlLock&&) = delete;
-  CrawlLock(const CrawlLock&) = delete;
-  ~CrawlLock() {
-    if (fd_ >= 0) ::close(fd_);  // releases the flock
-  }
-
- private:
-  explicit CrawlLock(int fd) : fd_(fd) {}
-  int fd_;
-};
-
+using detail::CrawlLock;
 using detail::Job;
 using detail::Processed;
 using detail::WorkerPool;
