@@ -1,5 +1,6 @@
 #include "parsers/internal/file_tree.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -229,6 +230,26 @@ class TreeBuilder {
   bool names_truncated_ = false;
 };
 
+// An upper bound on the entries of a listing: its anchors ("<a" + space), or the
+// objects of a JSON index.
+size_t CountEntryMarkers(std::string_view text, TreeFormat format) {
+  size_t count = 0;
+  if (format == TreeFormat::kJson) {
+    for (const char c : text) count += c == '{' ? 1 : 0;
+    return count;
+  }
+  for (size_t pos = text.find('<'); pos != std::string_view::npos && pos + 2 < text.size();
+       pos = text.find('<', pos + 1)) {
+    const char name = text[pos + 1];
+    const char after = text[pos + 2];
+    if ((name == 'a' || name == 'A') &&
+        (after == ' ' || after == '\t' || after == '\n' || after == '\r')) {
+      ++count;
+    }
+  }
+  return count;
+}
+
 }  // namespace
 
 void AddDecodingAnomalies(const DecodedText& decoded, std::vector<Anomaly>& anomalies) {
@@ -268,6 +289,9 @@ Result<Extraction> ExtractFileTree(const Page& page, const Profile& profile, con
   out.charset = decoded.charset;
   out.charset_source = std::string(CharsetSourceName(decoded.source));
   AddDecodingAnomalies(decoded, out.anomalies);
+  // Room for every entry up front: growing the vector by doubling would hold the
+  // entries twice while it moves them, and leave up to half its capacity unused.
+  out.files.reserve(std::min(CountEntryMarkers(decoded.utf8, format), limits.max_tree_entries));
   TreeBuilder builder(*url, limits, out);
   const EntryVisitor visit = [&builder](RawEntry& entry) { return builder.Add(entry); };
   const ScanStats stats = format == TreeFormat::kJson ? ScanJsonListing(decoded.utf8, visit)

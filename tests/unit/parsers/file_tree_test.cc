@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "parsers/extract.h"
 #include "parsers/internal/dir_listing.h"
@@ -33,7 +34,7 @@ Extraction Auto(const std::string& body, const std::string& url = kSite + "/leak
                 const std::string& content_type = "text/html", const Limits& limits = {}) {
   auto result = ExtractAuto(Page{url, body, content_type}, Profiles(), limits);
   REQUIRE(result.has_value());
-  return *result;
+  return std::move(*result);
 }
 
 const Anomaly* FindAnomaly(const Extraction& extraction, const std::string& kind) {
