@@ -109,7 +109,8 @@ struct Anomaly {
 // How much the profile's own selectors found; the crawler keeps a history of these
 // per source to flag "profile_broken" when a listing that fetched fine yields nothing.
 struct Yield {
-  size_t items = 0;     // thread or paste links from listing selectors
+  size_t items = 0;     // thread or paste links from listing selectors; a file tree's
+                        // entries (folders and files)
   size_t listings = 0;  // sub-forum and listing links; folders of a file tree
   size_t posts = 0;     // post containers (or paste bodies)
   size_t files = 0;     // attachments from the profile's selectors; files of a file tree

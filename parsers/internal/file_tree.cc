@@ -143,6 +143,7 @@ class TreeBuilder {
       return true;
     }
     ++(folder ? out_.yield.listings : out_.yield.files);
+    ++out_.yield.items;  // what adapter health reads: a tree that lists nothing shows
     AddName(target.back().anchor_text);
     return true;
   }

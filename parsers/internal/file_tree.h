@@ -14,8 +14,9 @@
 // time_text come from the row. The entries are kept once, in Extraction::links and
 // ::files; the dedupe index holds only positions into them. One Document lists the
 // entry names, one per line (capped at Limits::max_document_bytes), so watch-list
-// terms in file names are matched. page_kind is kFileTree; yield.listings and
-// yield.files count folders and files kept, so an adapter that lists nothing shows.
+// terms in file names are matched. page_kind is kFileTree; yield.items counts the
+// entries kept (the count the crawler's adapter health watches, so a tree that
+// suddenly lists nothing is flagged), yield.listings the folders, yield.files the files.
 // Limits: max_tree_page_bytes (not max_page_bytes) and max_tree_entries (not max_links).
 #pragma once
 

@@ -136,6 +136,25 @@ TEST_CASE("a <pre> listing without line breaks still yields one entry per link",
   CHECK(tree.files[1].size_bytes == 3650722201u);
 }
 
+TEST_CASE("another server's 'Index of' page is read by dir_listing", "[unit]") {
+  // A table layout none of the built-in servers writes (a Python template's).
+  const Extraction tree = Auto(
+      "<!DOCTYPE html><html><head><title>Index of /leak/</title></head><body>"
+      "<h1>Index of /leak/</h1><hr/><table>"
+      "<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>"
+      "<tr><td><a href=\"dump.zip\">dump.zip</a></td>"
+      "<td class=\"size\" align=\"right\">4.5 MB</td><td class=\"time\">2026-12-07 12:00</td></tr>"
+      "<tr><td><a href=\"plates/\">plates/</a></td><td class=\"size\">-</td>"
+      "<td class=\"time\">2026-12-07 12:00</td></tr></table><hr/></body></html>");
+  CHECK(tree.profile == "dir_listing");
+  CHECK(tree.page_kind == PageKind::kFileTree);
+  REQUIRE(tree.files.size() == 1);
+  CHECK(tree.files[0].size_bytes == 4500000u);
+  CHECK(tree.files[0].time_utc == kDec7Noon);
+  REQUIRE(tree.links.size() == 1);
+  CHECK(tree.links[0].url == kSite + "/leak/plates/");
+}
+
 TEST_CASE("profiles of kind file_tree load and reject bad formats", "[unit]") {
   auto good = ParseProfile("name = \"t\"\nkind = \"file_tree\"\n[file_tree]\nformat = \"nginx\"\n",
                            "t.toml");
@@ -302,6 +321,7 @@ void CheckBigTree(size_t folders, size_t files) {
   REQUIRE(tree.files.size() == files);
   CHECK(tree.yield.files == files);
   CHECK(tree.yield.listings == folders);
+  CHECK(tree.yield.items == folders + files);
   char last[32];
   std::snprintf(last, sizeof last, "IMG_%06zu.jpg", files - 1);
   CHECK(tree.files.back().url == kSite + "/big/" + last);
