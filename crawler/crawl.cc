@@ -9,8 +9,8 @@
 #include "crawler/internal/crawl_lock.h"
 #include "crawler/internal/run_writer.h"
 #include "crawler/internal/scheduler.h"
-#include "crawler/internal/url.h"
 #include "crawler/internal/worker_pool.h"
+#include "parsers/url.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/onion.h"
@@ -169,11 +169,11 @@ Result<CrawlSummary> Crawl::Run() {
 Status Validate(const CrawlOptions& options) {
   for (const SourceSpec& spec : options.sources) {
     for (const std::string& url : spec.start_urls) {
-      auto parts = detail::SplitUrl(url);
-      if (!parts || (parts->scheme != "http" && parts->scheme != "https")) {
+      auto parsed = parsers::ParseHttpUrl(url);
+      if (!parsed) {
         return Status::InvalidArgument("source " + spec.name + ": not an http(s) URL: " + url);
       }
-      if (util::IsOnionHost(parts->host) && spec.direct) {
+      if (util::IsOnionHost(parsed->host()) && spec.direct) {
         return Status::InvalidArgument("source " + spec.name +
                                        ": an .onion URL cannot be fetched direct (without Tor)");
       }
@@ -229,6 +229,12 @@ Result<CrawlSummary> RunCrawl(const CrawlOptions& options, PageProcessor& proces
   if (!abandoned) return abandoned.error();
   auto requeued = store.frontier().RequeueAbandoned(run_id);
   if (!requeued) return requeued.error();
+  // Keys written under an older URL normal form are rewritten once (parsers/url.h).
+  auto rekeyed = store.frontier().Rekey(parsers::kUrlForm, [](std::string_view url) {
+    auto key = parsers::NormalizeHttpUrl(url);
+    return key ? std::optional<std::string>(*key) : std::nullopt;
+  });
+  if (!rekeyed) return rekeyed.error();
 
   bool needs_proxy = false;
   for (const SourceSpec& s : options.sources) needs_proxy = needs_proxy || !s.direct;

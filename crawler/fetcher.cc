@@ -18,7 +18,7 @@
 #include <optional>
 #include <thread>
 
-#include "crawler/internal/url.h"
+#include "parsers/url.h"
 #include "util/onion.h"
 
 namespace leakwatch::crawler {
@@ -469,8 +469,8 @@ struct Fetcher::Impl {
     // the endpoint already, and onion services nearly always present self-signed
     // certificates: a CA check would only refuse them. Clearnet hops keep full
     // verification (this is decided per hop, so a redirect off the onion gets it back).
-    const Result<detail::UrlParts> hop = detail::SplitUrl(t.current_url);
-    if (hop.has_value() && util::IsOnionHost(hop->host)) {
+    const Result<parsers::Url> hop = parsers::ParseHttpUrl(t.current_url);
+    if (hop.has_value() && util::IsOnionHost(hop->host())) {
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
     }
@@ -620,16 +620,19 @@ struct Fetcher::Impl {
       t->request.redirects.max_redirects = options.max_redirects;
     }
     t->request.redirects.direct = t->request.direct;
-    auto parts = detail::SplitUrl(t->current_url);
-    if (!parts || (parts->scheme != "http" && parts->scheme != "https")) {
+    // libcurl is handed the normalised spec, so the host judged here and by the redirect
+    // policy is the host it connects to.
+    auto parsed = parsers::ParseHttpUrl(t->current_url);
+    if (!parsed) {
       FailBeforeStart(std::move(t), ErrorClass::kBadUrl, "not an http(s) URL");
       return;
     }
+    t->current_url = parsed->spec();
     if (!t->request.direct && options.proxy_url.rfind(kSocks5hScheme, 0) != 0) {
       FailBeforeStart(std::move(t), ErrorClass::kNoProxy, "no socks5h proxy configured");
       return;
     }
-    t->host = parts->host;
+    t->host = parsed->host();
     pending.push_back(std::move(t));
   }
 
@@ -704,7 +707,7 @@ struct Fetcher::Impl {
       if (d.follow) {
         t->hops += 1;
         t->current_url = d.target;
-        if (auto parts = detail::SplitUrl(d.target)) t->host = parts->host;
+        if (auto parsed = parsers::ParseHttpUrl(d.target)) t->host = parsed->host();
         t->body = Body();
         t->body.budget_ = budget;
         t->too_large = false;

@@ -7,7 +7,7 @@
 #include <charconv>
 #include <cmath>
 
-#include "crawler/internal/url.h"
+#include "parsers/url.h"
 #include "util/onion.h"
 
 namespace leakwatch::crawler {
@@ -32,14 +32,18 @@ RedirectDecision DecideRedirect(const RedirectRules& rules, std::string_view cur
     return d;
   };
   if (location.empty()) return refuse(ErrorClass::kRedirectRefused, "redirect without Location");
-  auto target = detail::ResolveUrl(current_url, location);
-  if (!target) return refuse(ErrorClass::kRedirectRefused, "unparseable Location");
-  d.target = *target;
-  auto parts = detail::SplitUrl(d.target);
-  if (!parts) return refuse(ErrorClass::kRedirectRefused, "unparseable Location");
-  if ((parts->scheme != "http" && parts->scheme != "https") || parts->host.empty()) {
-    return refuse(ErrorClass::kRedirectRefused, "redirect to scheme " + parts->scheme);
+  auto base = parsers::Url::Parse(current_url);
+  auto resolved = base ? base->Resolve(location) : base;
+  if (!resolved) return refuse(ErrorClass::kRedirectRefused, "unparseable Location");
+  d.target = resolved->spec();  // named in the refusal below (normalised: no raw controls)
+  if (!resolved->IsHttp()) {
+    return refuse(ErrorClass::kRedirectRefused, "redirect to scheme " + resolved->scheme());
   }
+  // The target libcurl is handed is the normalised spec, so the host judged below is the
+  // host it connects to.
+  auto target = parsers::ParseHttpUrl(resolved->spec());
+  if (!target) return refuse(ErrorClass::kRedirectRefused, "unparseable Location");
+  d.target = target->spec();
   if (hops_so_far + 1 > rules.max_redirects) {
     return refuse(ErrorClass::kTooManyRedirects,
                   "more than " + std::to_string(rules.max_redirects) + " redirects");
@@ -47,12 +51,11 @@ RedirectDecision DecideRedirect(const RedirectRules& rules, std::string_view cur
   if (!rules.login_pattern.empty() && MatchesLoginPattern(rules.login_pattern, d.target)) {
     return refuse(ErrorClass::kSessionExpired, "redirected to the login page");
   }
-  auto current = detail::SplitUrl(current_url);
-  const bool from_onion = current && util::IsOnionHost(current->host);
-  const bool to_onion = util::IsOnionHost(parts->host);
+  const bool from_onion = util::IsOnionHost(base->host());
+  const bool to_onion = util::IsOnionHost(target->host());
   if (from_onion && !to_onion) {
     return refuse(ErrorClass::kRedirectRefused,
-                  "redirect from an onion to clearnet host " + parts->host);
+                  "redirect from an onion to clearnet host " + target->host());
   }
   if (rules.direct && to_onion) {
     return refuse(ErrorClass::kRedirectRefused, "redirect from a direct source to an onion");

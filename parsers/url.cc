@@ -1,5 +1,6 @@
 #include "parsers/url.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -225,6 +226,13 @@ Result<Url> Url::Parse(std::string_view text, const UrlOptions& options) {
       host = authority.substr(0, colon);
       port = authority.substr(colon + 1);
     }
+    // A colon outside an IP literal's brackets can only start the port ("h:1:80" would
+    // lose its ":1" to a second normalisation), and brackets enclose the whole host.
+    const bool literal = host.starts_with('[');
+    if (literal ? !host.ends_with(']') || host.find(']') != host.size() - 1
+                : host.find_first_of(":[]") != std::string_view::npos) {
+      return Status::InvalidArgument("bad host in URL: " + std::string(host.substr(0, 200)));
+    }
     url.host_ = NormalizePercent(host, true);
     if (!port.empty()) {
       uint32_t number = 0;
@@ -335,6 +343,46 @@ Result<std::string> ResolveUrl(std::string_view base, std::string_view reference
 
 Result<std::string> NormalizeUrl(std::string_view text, const UrlOptions& options) {
   LW_ASSIGN_OR_RETURN(const Url url, Url::Parse(text, options));
+  return url.spec();
+}
+
+namespace {
+
+bool IsHostNameChar(char c) { return IsAlpha(c) || IsDigit(c) || c == '-' || c == '_' || c == '.'; }
+
+// A DNS name or IPv4 address (both lowercased already), or "[IPv6]".
+bool IsFetchableHost(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    const std::string_view inside = host.substr(1, host.size() - 2);
+    return inside.find(':') != std::string_view::npos &&
+           std::all_of(inside.begin(), inside.end(),
+                       [](char c) { return IsHex(c) || c == ':' || c == '.'; });
+  }
+  return !host.empty() && std::all_of(host.begin(), host.end(), IsHostNameChar);
+}
+
+Result<Url> CheckHttp(Result<Url> url) {
+  if (!url.has_value()) return url;
+  if (!url->IsHttp()) {
+    return Status::InvalidArgument("not an http(s) URL: " + url->spec().substr(0, 200));
+  }
+  if (!url->has_authority() || !IsFetchableHost(url->host())) {
+    return Status::InvalidArgument("URL without a valid host: " + url->spec().substr(0, 200));
+  }
+  return url;
+}
+
+}  // namespace
+
+Result<Url> ParseHttpUrl(std::string_view text) { return CheckHttp(Url::Parse(text)); }
+
+Result<Url> ResolveHttpUrl(std::string_view base, std::string_view reference) {
+  LW_ASSIGN_OR_RETURN(const Url base_url, Url::Parse(base));
+  return CheckHttp(base_url.Resolve(reference));
+}
+
+Result<std::string> NormalizeHttpUrl(std::string_view text) {
+  LW_ASSIGN_OR_RETURN(const Url url, ParseHttpUrl(text));
   return url.spec();
 }
 

@@ -1,9 +1,12 @@
-// parsers/url: absolute URL parsing, RFC 3986 reference resolution and normalisation.
+// parsers/url: absolute URL parsing, RFC 3986 reference resolution and normalisation:
+// leakwatch's one URL identity.
 //
-// Every link the parsers emit goes through here, and the crawler uses the same
-// normalised form (Url::spec()) as the frontier's dedupe key, so two spellings of one
-// resource ("HTTP://Example.ONION:80/a/./b/../c?x=%7e#top" and
-// "http://example.onion/a/c?x=~") collapse to one string.
+// Every link the parsers emit goes through here, and so does every URL the crawler
+// keys, fetches or records: the frontier's dedupe key, followed links and next pages,
+// redirect targets and sighting URLs are all ParseHttpUrl(...).spec(), the string libcurl
+// is handed. So two spellings of one resource ("HTTP://Example.ONION:80/a/./b/../c?x=%7e#top"
+// and "http://example.onion/a/c?x=~") collapse to one frontier row, and the host the
+// crawler's Tor policy judges is the host libcurl connects to.
 //
 // Normalisation (RFC 3986 section 6.2.2 plus the usual crawler rules):
 //   - scheme and host lowercased; default port dropped (http 80, https 443, ftp 21),
@@ -16,6 +19,8 @@
 //     (file-host links such as mega.nz carry the decryption key in it);
 //   - as browsers do for http(s), tabs and newlines inside the text are removed,
 //     leading/trailing spaces and controls trimmed, and "\" treated as "/".
+// Normalising a normalised spec returns it unchanged. Session ids in paths or queries
+// are not removed: which parameter is a session is a site's business, not the URL's.
 // Hostile input is bounded: text longer than kMaxUrlBytes is rejected.
 //
 // Thread safety: Url is a value type; const methods are safe from any thread.
@@ -30,6 +35,11 @@
 namespace leakwatch::parsers {
 
 inline constexpr size_t kMaxUrlBytes = 8 * 1024;
+
+// Names the normal form below. Change it with any change to what Parse gives for some
+// input: the crawler then rewrites the keys a database holds once, at the start of its
+// next run (store::FrontierRepository::Rekey), instead of keeping two rows for one URL.
+inline constexpr std::string_view kUrlForm = "rfc3986-2026-12";
 
 struct UrlOptions {
   bool keep_fragment = false;
@@ -94,6 +104,19 @@ Result<std::string> ResolveUrl(std::string_view base, std::string_view reference
 
 // Normalises an absolute URL; same as Url::Parse(text).spec().
 Result<std::string> NormalizeUrl(std::string_view text, const UrlOptions& options = {});
+
+// The crawler's URL identity: Url::Parse (fragment dropped) restricted to what the
+// crawler fetches: scheme http or https, and a host that is a DNS name (a-z, 0-9, '-',
+// '_', '.'), an IPv4 address or a bracketed IPv6 literal. Errors: InvalidArgument for
+// anything else (another scheme, no host, a host no resolver would take, e.g. one with
+// spaces or percent-escapes), with Url::Parse's errors.
+Result<Url> ParseHttpUrl(std::string_view text);
+
+// `reference` (e.g. a Location header) resolved against `base`, then as ParseHttpUrl.
+Result<Url> ResolveHttpUrl(std::string_view base, std::string_view reference);
+
+// ParseHttpUrl(text)->spec(): the frontier key of `text`.
+Result<std::string> NormalizeHttpUrl(std::string_view text);
 
 // Removes "." and ".." segments (RFC 3986 section 5.2.4). Exposed for tests.
 std::string RemoveDotSegments(std::string_view path);

@@ -1,5 +1,7 @@
 #include "store/frontier.h"
 
+#include <utility>
+
 #include "store/internal/core.h"
 #include "store/internal/queries.h"
 
@@ -44,6 +46,15 @@ constexpr const char* kRelease =
 constexpr const char* kCounts =
     "SELECT state, count(*), sum(next_due_at <= ?1) FROM frontier "
     "WHERE (?2 IS NULL OR source_id = ?2) GROUP BY state";
+
+constexpr const char* kUrlFormKey = "frontier.url_form";
+constexpr const char* kGetMeta = "SELECT value FROM meta WHERE key = ?1";
+constexpr const char* kSetMeta =
+    "INSERT INTO meta (key, value, updated_at) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
+constexpr const char* kAllUrls = "SELECT id, url FROM frontier";
+constexpr const char* kRekeyUrl = "UPDATE OR IGNORE frontier SET url = ?2 WHERE id = ?1";
+constexpr const char* kDeleteUrl = "DELETE FROM frontier WHERE id = ?1";
 
 Result<FrontierEntry> ReadEntry(util::Statement& st) {
   FrontierEntry e;
@@ -171,6 +182,45 @@ Result<int64_t> FrontierRepository::RequeueAbandoned(std::optional<int64_t> curr
 
 Result<int64_t> FrontierRepository::Release(int64_t run_id) {
   LW_ASSIGN_OR_RETURN(int64_t changed, core_.Write(kRelease, run_id));
+  return changed;
+}
+
+Result<int64_t> FrontierRepository::Rekey(
+    std::string_view form,
+    const std::function<std::optional<std::string>(std::string_view)>& key_of) {
+  int64_t changed = 0;
+  const Status tx = core_.InTransaction([&]() -> Status {
+    changed = 0;
+    {
+      LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kGetMeta));
+      LW_ASSIGN_OR_RETURN(bool found, st->BindAll(std::string_view(kUrlFormKey)).Step());
+      if (found && st->ColumnText(0) == form) return Status::Ok();
+    }
+    std::vector<std::pair<int64_t, std::string>> rekeyed;  // (id, new key)
+    {
+      LW_ASSIGN_OR_RETURN(auto st, core_.Prepare(kAllUrls));
+      for (;;) {
+        LW_ASSIGN_OR_RETURN(bool row, st->Step());
+        if (!row) break;
+        const std::string url = st->ColumnText(1);
+        std::optional<std::string> key = key_of(url);
+        if (key && *key != url) rekeyed.emplace_back(st->ColumnInt(0), std::move(*key));
+      }
+    }
+    for (const auto& [id, key] : rekeyed) {
+      LW_ASSIGN_OR_RETURN(int64_t updated, core_.Write(kRekeyUrl, id, std::string_view(key)));
+      if (updated == 0) {
+        LW_ASSIGN_OR_RETURN(int64_t deleted, core_.Write(kDeleteUrl, id));
+        (void)deleted;
+      }
+      ++changed;
+    }
+    LW_ASSIGN_OR_RETURN(int64_t set,
+                        core_.Write(kSetMeta, std::string_view(kUrlFormKey), form, core_.Now()));
+    (void)set;
+    return Status::Ok();
+  });
+  if (!tx.ok()) return tx;
   return changed;
 }
 

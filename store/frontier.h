@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -122,6 +123,15 @@ class FrontierRepository {
   // Returns the URLs leased to `run_id` to pending, not counted as taken by that run
   // (graceful shutdown, or work handed back under back-pressure).
   Result<int64_t> Release(int64_t run_id);
+
+  // Rewrites every stored URL whose key `key_of` gives differently (the URL normal form
+  // changed), once per `form`: the form is recorded in the meta table and a store already
+  // at `form` is left alone. A row whose new key another row of its source already has
+  // is deleted: that row is the one lookups by the new key find. `key_of` returns nullopt
+  // for a URL it cannot key: such a row is left as it is. One transaction. Returns how
+  // many rows were rewritten or deleted.
+  Result<int64_t> Rekey(std::string_view form,
+                        const std::function<std::optional<std::string>(std::string_view)>& key_of);
 
   Result<FrontierEntry> Get(int64_t id);
   Result<std::optional<FrontierEntry>> Find(int64_t source_id, std::string_view url);

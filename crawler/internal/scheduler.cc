@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "crawler/internal/url.h"
+#include "parsers/url.h"
 #include "util/hash.h"
 
 namespace leakwatch::crawler::detail {
@@ -35,12 +35,11 @@ Result<int64_t> Scheduler::Seed() {
     std::set<std::string> hosts;
     std::vector<store::NewFrontierUrl> seeds;
     for (const std::string& raw : spec.start_urls) {
-      LW_ASSIGN_OR_RETURN(std::string url, NormalizeUrl(raw));
-      LW_ASSIGN_OR_RETURN(UrlParts parts, SplitUrl(url));
-      hosts.insert(parts.host);
+      LW_ASSIGN_OR_RETURN(const parsers::Url url, parsers::ParseHttpUrl(raw));
+      hosts.insert(url.host());
       store::NewFrontierUrl n;
       n.source_id = id;
-      n.url = url;
+      n.url = url.spec();
       n.kind = store::UrlKind::kListing;
       n.depth = 0;
       seeds.push_back(std::move(n));
@@ -140,8 +139,8 @@ FetchRequest Scheduler::MakeRequest(const Job& job) const {
 }
 
 bool Scheduler::InScope(size_t index, const std::string& url) const {
-  auto parts = SplitUrl(url);
-  return parts && scope_hosts_[index].count(parts->host) != 0;
+  auto parsed = parsers::ParseHttpUrl(url);
+  return parsed && scope_hosts_[index].count(parsed->host()) != 0;
 }
 
 Result<int64_t> Scheduler::AddLinks(const Job& job, const std::vector<DiscoveredLink>& links) {
@@ -150,7 +149,7 @@ Result<int64_t> Scheduler::AddLinks(const Job& job, const std::vector<Discovered
   std::vector<store::NewFrontierUrl> batch;
   std::set<std::string> seen;
   for (const DiscoveredLink& link : links) {
-    auto url = NormalizeUrl(link.url);
+    auto url = parsers::NormalizeHttpUrl(link.url);
     if (!url || !InScope(job.source_index, *url) || !seen.insert(*url).second) continue;
     store::NewFrontierUrl n;
     n.source_id = job.entry.source_id;
@@ -168,7 +167,7 @@ Status Scheduler::FollowNextPage(const Job& job, const ProcessedPage& page, int6
   const size_t i = job.source_index;
   if (!page.next_page || new_links == 0) return Status::Ok();
   if (listing_pages_[i] >= sources_[i]->listing_page_budget) return Status::Ok();
-  auto url = NormalizeUrl(*page.next_page);
+  auto url = parsers::NormalizeHttpUrl(*page.next_page);
   if (!url || !InScope(i, *url)) return Status::Ok();
   next_pages_.insert(*url);
   LW_ASSIGN_OR_RETURN(auto existing, store_.frontier().Find(job.entry.source_id, *url));

@@ -9,9 +9,9 @@
 #include <regex>
 #include <string>
 
-#include "crawler/internal/url.h"
 #include "crawler/page_processor.h"
 #include "demo/fixture_server.h"
+#include "parsers/url.h"
 
 namespace leakwatch::testing {
 
@@ -67,7 +67,7 @@ class HrefProcessor final : public crawler::PageProcessor {
     static const std::regex kHref(R"re(<a (rel="next" )?href="([^"]+)")re");
     for (auto it = std::sregex_iterator(html.begin(), html.end(), kHref);
          it != std::sregex_iterator(); ++it) {
-      auto url = crawler::detail::ResolveUrl(content.url, (*it)[2].str());
+      auto url = parsers::ResolveUrl(content.url, (*it)[2].str());
       if (!url) continue;
       if ((*it)[1].matched) {
         out.next_page = *url;

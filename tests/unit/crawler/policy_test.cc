@@ -6,7 +6,6 @@
 #include <catch2/catch.hpp>
 
 #include "crawler/errors.h"
-#include "crawler/internal/url.h"
 
 namespace leakwatch::crawler {
 namespace {
@@ -22,8 +21,22 @@ TEST_CASE("redirects are followed only to http(s) inside the same network", "[un
   SECTION("relative Location on the same onion") {
     auto d = DecideRedirect(rules, kOnionA, "../page?x=1#frag", 0);
     CHECK(d.follow);
+    // The target is the frontier's normal form (parsers/url.h): no fragment.
     CHECK(d.target ==
-          "http://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.onion/page?x=1#frag");
+          "http://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.onion/page?x=1");
+  }
+  SECTION("the target is normalised, and its host is the one judged") {
+    auto d = DecideRedirect(rules, kOnionA, "HTTP://BBBB.onion:80/%7Euser/./x#frag", 0);
+    CHECK(d.follow);
+    CHECK(d.target == "http://bbbb.onion/~user/x");
+    // "\" is "/" in an http URL: the host is the tracker, refused from an onion, and
+    // what would have been fetched is the normalised text, not curl's reading of it.
+    auto confused = DecideRedirect(rules, kOnionA, "http://tracker.example.com\\@bbbb.onion/", 0);
+    CHECK_FALSE(confused.follow);
+    CHECK(confused.target == "http://tracker.example.com/@bbbb.onion/");
+    // A host no resolver takes is not followed.
+    CHECK_FALSE(DecideRedirect(rules, kOnionA, "http://bbbb.onion%2F.example.com/", 0).follow);
+    CHECK_FALSE(DecideRedirect(rules, kOnionA, "http://bb bb.onion/", 0).follow);
   }
   SECTION("to another onion") {
     auto d = DecideRedirect(rules, kOnionA, "https://bbbb.onion/x", 0);
@@ -174,16 +187,6 @@ TEST_CASE("SOCKS replies and curl outcomes map to named classes", "[unit]") {
   CHECK(RetryFor(ErrorClass::kSocksTtlExpired) == Retry::kLater);
   CHECK(RetryFor(ErrorClass::kSocksHostUnreachable) == Retry::kLater);
   CHECK(RetryFor(ErrorClass::kTorDown) == Retry::kNotSource);
-}
-
-TEST_CASE("URL normalisation for the frontier", "[unit]") {
-  using detail::NormalizeUrl;
-  CHECK(*NormalizeUrl("HTTP://ExAmple.ONION:80/a/./b/../c?q=1#top") ==
-        "http://example.onion/a/c?q=1");
-  CHECK(*NormalizeUrl("https://x.onion:443/") == "https://x.onion/");
-  CHECK(*NormalizeUrl("http://x.onion:8080/p") == "http://x.onion:8080/p");
-  CHECK_FALSE(NormalizeUrl("file:///etc/passwd").has_value());
-  CHECK_FALSE(NormalizeUrl("not a url").has_value());
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 #include "parsers/url.h"
 
 #include <catch2/catch.hpp>
+#include <random>
 #include <string>
+#include <vector>
 
 namespace leakwatch::parsers {
 namespace {
@@ -115,6 +117,115 @@ TEST_CASE("accessors expose the normalised parts", "[unit]") {
   CHECK(url->HostPort() == "sub.example.org:8443");
   CHECK(RemoveDotSegments("/a/b/c/./../../g") == "/a/g");
   CHECK(RemoveDotSegments("mid/content=5/../6") == "mid/6");
+}
+
+// The crawler's identity (frontier keys, links, redirect targets, sightings).
+TEST_CASE("the spellings of one URL that forums produce have one frontier key", "[unit]") {
+  constexpr char kKey[] =
+      "http://forumxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion/~admin/"
+      "showthread.php?tid=7";
+  const std::vector<std::string> spellings = {
+      kKey,
+      // %7E vs ~, and lower-case escapes
+      "http://forumxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion/%7Eadmin/"
+      "showthread.php?tid=7",
+      "http://forumxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion/%7eadmin/"
+      "showthread.php?tid=%37",
+      // default port, with and without leading zeros
+      "http://forumxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion:80/~admin/"
+      "showthread.php?tid=7",
+      "http://forumxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion:0080/~admin/"
+      "showthread.php?tid=7",
+      // dot segments, as relative links resolved by hand produce them
+      "http://forumxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion/forum/../~admin/./"
+      "showthread.php?tid=7",
+      "http://forumxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion/a/b/../../~admin/"
+      "%2E/showthread.php?tid=7",
+      // fragments: post anchors and an empty one
+      "http://forumxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion/~admin/"
+      "showthread.php?tid=7#pid42",
+      "http://forumxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion/~admin/"
+      "showthread.php?tid=7#",
+      // case of scheme and host, browser whitespace
+      "HTTP://FORUMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.ONION/~admin/"
+      "showthread.php?tid=7",
+      "  http://forumxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion/~admin/"
+      "showthread.php?tid=7\n",
+  };
+  for (const std::string& spelling : spellings) {
+    INFO(spelling);
+    auto key = NormalizeHttpUrl(spelling);
+    REQUIRE(key.has_value());
+    CHECK(*key == kKey);
+  }
+  // Resolving a relative link on a page gives the same key.
+  auto resolved = ResolveHttpUrl(
+      "http://FORUMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion:80/forum/index.php",
+      "../%7Eadmin/showthread.php?tid=7#pid1");
+  REQUIRE(resolved.has_value());
+  CHECK(resolved->spec() == kKey);
+  // Session ids are the site's business: they stay, so these are two keys.
+  CHECK(*NormalizeHttpUrl(std::string(kKey) + "&sid=1") !=
+        *NormalizeHttpUrl(std::string(kKey) + "&sid=2"));
+  // Path case and the query are significant.
+  CHECK(*NormalizeHttpUrl("http://a.onion/~Admin/") != *NormalizeHttpUrl("http://a.onion/~admin/"));
+}
+
+TEST_CASE("only fetchable http(s) URLs are crawler URLs", "[unit]") {
+  CHECK(*NormalizeHttpUrl("https://x.onion:443/") == "https://x.onion/");
+  CHECK(*NormalizeHttpUrl("http://x.onion:8080/p") == "http://x.onion:8080/p");
+  CHECK(*NormalizeHttpUrl("http://127.0.0.1:8080") == "http://127.0.0.1:8080/");
+  CHECK(*NormalizeHttpUrl("http://[::1]:80/a") == "http://[::1]/a");
+  CHECK(ParseHttpUrl("http://[::1]/a")->host() == "[::1]");
+  for (const char* bad :
+       {"file:///etc/passwd", "not a url", "mailto:a@b.c", "ftp://x.onion/",
+        "magnet:?xt=urn:btih:ABC", "http:x.onion/a", "http://x onion/", "http://x%2Fy.onion/",
+        "http://x.onion:80:80/", "http://x.o~nion/", "http://[zz::1]/", "http://[/", "http:///a"}) {
+    INFO(bad);
+    CHECK_FALSE(NormalizeHttpUrl(bad).has_value());
+  }
+}
+
+// Random URL-ish text built from the pieces real links are made of, hostile ones
+// included. Normalising a key again must give the key: the frontier's UNIQUE
+// (source_id, url) is only an identity if the key is a fixed point.
+TEST_CASE("normalising twice changes nothing", "[unit]") {
+  const std::vector<std::string> starts = {"http://",  "HTTPS://",    "http:\\\\",
+                                           " http://", "http://u:p@", "https://[::1]"};
+  const std::vector<std::string> hosts = {"a.onion", "A.ONION", "127.0.0.1", "x-y_z.example.org",
+                                          "",        "h%41",    "[::1]"};
+  const std::vector<std::string> pieces = {
+      "/",      "//",  "a",    "B",    "%7e",      "%7E", "%41",  "%2f",   "%2F",   "%20",  " ",
+      "..",     ".",   "?",    "#",    "&",        "=",   "~",    ":",     "@",     "%",    "%zz",
+      ";",      "+",   "!",    "$",    "'",        "(",   "*",    ",",     "[",     "]",    "\\",
+      "\t",     "\n",  "\x01", "\x7f", "\xC3\xA9", ":80", ":443", ":0080", ":8080", "/../", "/./",
+      "%2E%2E", "%2e", "|",    "^",    "`",        "{",   "\""};
+  std::mt19937 rng(20261207);
+  auto pick = [&](const std::vector<std::string>& from) { return from[rng() % from.size()]; };
+  int keys = 0;
+  for (int i = 0; i < 200'000; ++i) {
+    std::string text = pick(starts) + pick(hosts);
+    for (auto k = rng() % 10; k > 0; --k) text += pick(pieces);
+    auto key = NormalizeHttpUrl(text);
+    auto url = NormalizeUrl(text);
+    if (url.has_value()) {
+      auto again = NormalizeUrl(*url);
+      INFO(text);
+      REQUIRE(again.has_value());
+      REQUIRE(*again == *url);
+    }
+    if (!key.has_value()) continue;
+    ++keys;
+    INFO(text);
+    auto again = NormalizeHttpUrl(*key);
+    REQUIRE(again.has_value());
+    REQUIRE(*again == *key);
+    // Resolving the empty reference against a key is the key.
+    auto self = ResolveHttpUrl(*key, "");
+    REQUIRE(self.has_value());
+    REQUIRE(self->spec() == *key);
+  }
+  CHECK(keys > 30'000);  // the generator reaches valid URLs, not only errors
 }
 
 }  // namespace

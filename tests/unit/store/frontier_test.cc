@@ -241,5 +241,42 @@ TEST_CASE("TakeDue walks the frontier_take index instead of sorting every pendin
   CHECK_THAT(details, !Catch::Contains("TEMP B-TREE"));
 }
 
+TEST_CASE("a new URL normal form rewrites stored keys once, merging duplicates", "[unit]") {
+  Fixture f;
+  auto& frontier = f.store.frontier();
+  // As an older normal form (libcurl's) left them: %7E kept, an empty query dropped.
+  REQUIRE(frontier.AddIfNew(Url(f.source, "http://a.onion/%7Eadmin/t?id=7")).value());
+  REQUIRE(frontier.AddIfNew(Url(f.source, "http://a.onion/~admin/t?id=7")).value());
+  REQUIRE(frontier.AddIfNew(Url(f.source, "http://a.onion/%7Ebob/")).value());
+  REQUIRE(frontier.AddIfNew(Url(f.other, "http://a.onion/%7Ebob/")).value());
+  REQUIRE(frontier.AddIfNew(Url(f.source, "http://a.onion/keep")).value());
+  const int64_t bob = frontier.Find(f.source, "http://a.onion/%7Ebob/").value()->id;
+  // The new form: "%7E" is "~"; "/keep" cannot be keyed and stays.
+  const auto key_of = [](std::string_view url) -> std::optional<std::string> {
+    if (url.ends_with("/keep")) return std::nullopt;
+    std::string key(url);
+    for (size_t at = key.find("%7E"); at != std::string::npos; at = key.find("%7E")) {
+      key.replace(at, 3, "~");
+    }
+    return key;
+  };
+  CHECK(frontier.Rekey("form-2", key_of).value() == 3);
+  CHECK_FALSE(frontier.Find(f.source, "http://a.onion/%7Eadmin/t?id=7").value().has_value());
+  CHECK(frontier.Find(f.source, "http://a.onion/~admin/t?id=7").value().has_value());
+  // Rewritten in place: same row, its state kept.
+  CHECK(frontier.Find(f.source, "http://a.onion/~bob/").value()->id == bob);
+  CHECK(frontier.Find(f.other, "http://a.onion/~bob/").value().has_value());
+  CHECK(frontier.Find(f.source, "http://a.onion/keep").value().has_value());
+  const FrontierCounts counts = frontier.Counts().value();
+  CHECK(counts.pending == 4);
+
+  // Once per form: a store already at "form-2" is not scanned again.
+  REQUIRE(frontier.AddIfNew(Url(f.source, "http://a.onion/%7Ecarol/")).value());
+  CHECK(frontier.Rekey("form-2", key_of).value() == 0);
+  CHECK(frontier.Find(f.source, "http://a.onion/%7Ecarol/").value().has_value());
+  CHECK(frontier.Rekey("form-3", key_of).value() == 1);
+  CHECK(frontier.Find(f.source, "http://a.onion/~carol/").value().has_value());
+}
+
 }  // namespace
 }  // namespace leakwatch::store
