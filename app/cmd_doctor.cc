@@ -2,6 +2,7 @@
 #include <ostream>
 
 #include "app/commands.h"
+#include "app/content_options.h"
 #include "app/crawl_setup.h"
 #include "crawler/preflight.h"
 #include "store/store.h"
@@ -53,12 +54,13 @@ void CheckOnionAddresses(const config::Config& config, Checklist& list) {
 
 constexpr std::chrono::seconds kProxyCheckTimeout{15};
 
-void CheckPack(const config::MatchConfig& match, Checklist& list) {
+void CheckPack(const config::Config& config, Checklist& list) {
+  const config::MatchConfig& match = config.match;
   if (match.pack.empty()) {
     list.Skip("pack", "no [match].pack configured: crawls find mentions and links only");
     return;
   }
-  Result<std::unique_ptr<match::Matcher>> matcher = LoadMatcher(match);
+  Result<std::unique_ptr<match::Matcher>> matcher = LoadMatcher(config);
   if (!matcher.has_value()) {
     list.Fail("pack", matcher.error().message());
     return;
@@ -149,7 +151,7 @@ int RunDoctor(Context& ctx) {
   CheckOnionAddresses(*config, list);
   AddDatabaseChecks(ctx.DbPath(*config), list);
   CheckEvidence(ctx.DbPath(*config), list);
-  CheckPack(config->match, list);
+  CheckPack(*config, list);
   CheckTor(*config, ctx.env(), list);
   list.Print(ctx.out());
   return list.all_passed() ? kExitOk : kExitFailure;

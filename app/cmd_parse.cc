@@ -3,12 +3,14 @@
 //   leakwatch parse --profile NAME|auto --url URL [--content-type TYPE]
 //                   [--profiles-dir DIR] FILE
 // Profiles: the built-ins, overridden by the user's directory (default
-// $XDG_CONFIG_HOME/leakwatch/profiles). Exit codes: 0 printed, 1 the file could not be
-// read, 2 bad arguments, unknown profile or a broken user profile.
+// $XDG_CONFIG_HOME/leakwatch/profiles); limits: the config's [parse.limits], as in a
+// crawl. Exit codes: 0 printed, 1 the file could not be read, 2 bad arguments, a bad
+// config, unknown profile or a broken user profile.
 #include <memory>
 #include <string>
 
 #include "app/commands.h"
+#include "app/content_options.h"
 #include "parsers/extract.h"
 #include "parsers/profile.h"
 #include "util/files.h"
@@ -53,11 +55,15 @@ int RunParse(Context& ctx, const ParseFlags& flags) {
                                               "\"; known: " + ProfileNames(*profiles)));
     }
   }
+  // [parse.limits] apply here as in a crawl, so a page parses as the crawler would.
+  Result<config::Config> config = ctx.LoadConfig();
+  if (!config.has_value()) return ctx.Fail(config.error());
+  const parsers::Limits limits = ContentOptionsFromConfig(*config).parse;
   auto body = util::ReadFileCapped(flags.file, kMaxSavedPageBytes);
   if (!body.has_value()) return ctx.Fail(body.error());
   const parsers::Page page{flags.url, *body, flags.content_type};
-  auto extraction =
-      profile != nullptr ? parsers::Extract(page, *profile) : parsers::ExtractAuto(page, *profiles);
+  auto extraction = profile != nullptr ? parsers::Extract(page, *profile, limits)
+                                       : parsers::ExtractAuto(page, *profiles, limits);
   if (!extraction.has_value()) {
     return ctx.Fail(Status::InvalidArgument("--url: " + extraction.error().message()));
   }

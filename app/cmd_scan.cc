@@ -11,9 +11,8 @@
 #include <ostream>
 
 #include "app/commands.h"
+#include "app/content_options.h"
 #include "config/config.h"
-#include "match/image_hooks.h"
-#include "match/matcher.h"
 #include "match/scan.h"
 #include "util/duration.h"
 
@@ -113,25 +112,17 @@ int FailScan(Context& ctx, const Status& status) {
 }
 
 int RunScan(Context& ctx, ScanFlags flags) {
+  // The config's [match] and [parse] settings apply even when the flags name the pack.
+  Result<config::Config> config = ctx.LoadConfig();
+  if (!config.has_value()) return FailScan(ctx, config.error());
+  if (flags.pack.empty()) flags.pack = config->match.pack.string();
+  if (flags.key_file.empty()) flags.key_file = config->match.key_file.string();
+  const ContentOptions content = ContentOptionsFromConfig(*config);
   match::ScanOptions options;
-  match::ImageMatchOptions image;  // perceptual image matching (kind: image)
-  if (flags.pack.empty() || flags.key_file.empty()) {
-    Result<config::Config> config = ctx.LoadConfig();
-    if (!config.has_value()) return FailScan(ctx, config.error());
-    if (flags.pack.empty()) flags.pack = config->match.pack.string();
-    if (flags.key_file.empty()) flags.key_file = config->match.key_file.string();
-    const config::MatchLimits& l = config->match.limits;
-    options.limits.max_depth = l.archive_depth;
-    options.limits.max_total_bytes = l.archive_total_bytes;
-    options.limits.max_ratio = l.archive_ratio;
-    options.limits.max_members = l.archive_members;
-    options.max_object_bytes = l.scan_max_bytes;
-    options.match.record_window_tokens =
-        static_cast<size_t>(config->match.records.proximity_tokens);
-    image.threshold = config->match.image_threshold;
-    image.dihedral = config->match.dihedral;
-    image.limits.max_pixels = l.image_max_pixels;
-  }
+  options.limits = content.archive;
+  options.match = content.match;
+  options.match.sha256_only_with_findings = match::ScanMatchDefaults().sha256_only_with_findings;
+  options.max_object_bytes = content.scan_max_bytes;
   if (!flags.max_bytes.empty()) {
     auto bytes = config::ParseByteSize(flags.max_bytes);
     if (!bytes.has_value() || *bytes == 0) {
@@ -153,11 +144,7 @@ int RunScan(Context& ctx, ScanFlags flags) {
         ctx, Status::InvalidArgument(
                  "scan needs --pack and --key-file (or [match] pack and key_file in the config)"));
   }
-  auto key = match::DatasetKey::Load(flags.key_file);
-  if (!key.has_value()) return FailScan(ctx, key.error());
-  match::MatcherOptions matcher_options;
-  matcher_options.image_index_loader = match::MakePdqImageIndexLoader(image);
-  auto matcher = match::Matcher::Load(flags.pack, std::move(*key), std::move(matcher_options));
+  auto matcher = LoadMatcher(flags.pack, flags.key_file, content);
   if (!matcher.has_value()) return FailScan(ctx, matcher.error());
   OutputSink sink(ctx, flags.format == "jsonl");
   const match::ScanSummary summary = match::Scan(**matcher, flags.paths, options, sink);

@@ -4,8 +4,6 @@
 #include "app/notify_options.h"
 #include "app/source_alerts.h"
 #include "crawler/parsers_page_processor.h"
-#include "match/image_hooks.h"
-#include "match/key.h"
 #include "store/store.h"
 #include "util/secret.h"
 
@@ -62,21 +60,6 @@ crawler::SourceSpec SourceFromConfig(const config::SourceConfig& s) {
 
 }  // namespace
 
-Result<std::unique_ptr<match::Matcher>> LoadMatcher(const config::MatchConfig& m) {
-  if (m.pack.empty()) return std::unique_ptr<match::Matcher>();
-  if (m.key_file.empty()) {
-    return Status::InvalidArgument("match.pack is set but match.key_file is not");
-  }
-  LW_ASSIGN_OR_RETURN(match::DatasetKey key, match::DatasetKey::Load(m.key_file));
-  match::ImageMatchOptions image;
-  image.threshold = m.image_threshold;
-  image.dihedral = m.dihedral;
-  image.limits.max_pixels = m.limits.image_max_pixels;
-  match::MatcherOptions options;
-  options.image_index_loader = match::MakePdqImageIndexLoader(image);
-  return match::Matcher::Load(m.pack, std::move(key), std::move(options));
-}
-
 Result<std::string> ReadControlPassword(const config::SecretRef& ref,
                                         const config::Environment& env) {
   if (ref.empty()) return std::string();
@@ -98,20 +81,16 @@ Result<CrawlSetup> PrepareCrawl(const config::Config& config, const std::filesys
                    .profiles = std::move(profiles),
                    .matcher = nullptr,
                    .watchlist = {},
-                   .archive_limits = {},
+                   .content = ContentOptionsFromConfig(config),
                    .notify = NotifyOptionsFromConfig(config.notify)};
   if (Status st = setup.profiles.LoadDirectory(config::UserProfilesDir(env)); !st.ok()) {
     return Status::InvalidArgument(st.message());
   }
-  LW_ASSIGN_OR_RETURN(setup.matcher, LoadMatcher(config.match));
+  LW_ASSIGN_OR_RETURN(setup.matcher,
+                      LoadMatcher(config.match.pack, config.match.key_file, setup.content));
   const config::WatchConfig& watch = config.match.watch;
   LW_ASSIGN_OR_RETURN(setup.watchlist,
                       match::WatchList::Compile(watch.terms, watch.regex, watch.ignore_case));
-  const config::MatchLimits& limits = config.match.limits;
-  setup.archive_limits.max_depth = limits.archive_depth;
-  setup.archive_limits.max_total_bytes = limits.archive_total_bytes;
-  setup.archive_limits.max_ratio = limits.archive_ratio;
-  setup.archive_limits.max_members = limits.archive_members;
 
   crawler::CrawlOptions& o = setup.options;
   o.fetch = FetchOptionsFromConfig(config);
@@ -167,9 +146,11 @@ std::vector<store::Source> SourceStates(const std::filesystem::path& db_path,
 }  // namespace
 
 Result<CrawlOutcome> RunCrawlAndNotify(CrawlSetup& setup, const util::Clock& clock) {
-  crawler::ParsersPageProcessor processor(setup.profiles, setup.matcher.get(), parsers::Limits{},
+  const crawler::ProcessOptions process{
+      .parse = setup.content.parse, .archive = setup.content.archive, .match = setup.content.match};
+  crawler::ParsersPageProcessor processor(setup.profiles, setup.matcher.get(),
                                           setup.watchlist.empty() ? nullptr : &setup.watchlist,
-                                          setup.archive_limits);
+                                          process);
   CrawlOutcome outcome;
   const std::vector<store::Source> sources_before = SourceStates(setup.options.db_path, clock);
   {

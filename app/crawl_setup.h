@@ -1,16 +1,16 @@
 // app/crawl_setup: the one place where a Config becomes a running crawl pipeline
-// (STYLE rule 3): crawler options, site profiles, the fingerprint matcher and the
-// notification channels; and the pass `leakwatch crawl` (and `leakwatch demo`) runs:
-// one crawl, then delivery of what it found.
+// (STYLE rule 3): crawler options, site profiles, the fingerprint matcher, the parse
+// and match options (app/content_options.h) and the notification channels; and the pass `leakwatch
+// crawl` (and `leakwatch demo`) runs: one crawl, then delivery of what it found.
 #pragma once
 
 #include <chrono>
 #include <filesystem>
 #include <memory>
 
+#include "app/content_options.h"
 #include "config/config.h"
 #include "crawler/crawl.h"
-#include "match/archive.h"
 #include "match/matcher.h"
 #include "match/watchlist.h"
 #include "notify/notify.h"
@@ -25,7 +25,7 @@ struct CrawlSetup {
   parsers::ProfileSet profiles;
   std::unique_ptr<match::Matcher> matcher;  // null when no pack is configured
   match::WatchList watchlist;               // [match.watch]; may be empty
-  match::ArchiveLimits archive_limits;
+  ContentOptions content;                   // [parse] and [match]: how bodies are read
   notify::Options notify;
   // How often `immediate = true` channels are flushed while the crawl runs.
   std::chrono::milliseconds immediate_interval{std::chrono::seconds(5)};
@@ -40,11 +40,6 @@ struct CrawlSetup {
 // the pack loader's errors otherwise.
 Result<CrawlSetup> PrepareCrawl(const config::Config& config, const std::filesystem::path& db_path,
                                 const config::Environment& env);
-
-// The fingerprint matcher for [match] (pack + key file, with the perceptual image
-// index); null when no pack is configured. Errors: the key file's (missing, loose
-// permissions), the pack's (newer format, wrong key, corrupt).
-Result<std::unique_ptr<match::Matcher>> LoadMatcher(const config::MatchConfig& match);
 
 // The Tor control-port password named by [tor] control_password_file / _env; "" when
 // none is configured.

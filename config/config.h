@@ -195,6 +195,25 @@ struct MatchConfig {
   MatchLimits limits;
 };
 
+// [parse.limits]: caps on each page a site profile parses (parsers::Limits, whose
+// defaults these repeat). Hitting one truncates the work and records an anomaly.
+struct ParserLimits {
+  uint64_t max_page_bytes = 8 * kMiB;        // 1KiB..1GiB of body parsed
+  uint64_t max_nodes = 500'000;              // 1000..100,000,000 elements handed to Gumbo
+  uint64_t max_depth = 256;                  // 16..4096 element nesting
+  uint64_t max_selector_steps = 20'000'000;  // 1000..10,000,000,000 selector steps per page
+  Milliseconds max_time{3000};               // 10ms..10m of selector evaluation per page
+  uint64_t max_links = 5000;                 // 1..1,000,000 links kept per page
+  uint64_t max_documents = 1000;             // 1..1,000,000 documents kept per page
+  uint64_t max_document_bytes = 4 * kMiB;    // 1KiB..1GiB of text per document
+  uint64_t max_field_bytes = 512;            // 16..64KiB per title, author, time, anchor
+};
+
+// [parse]
+struct ParserConfig {
+  ParserLimits limits;
+};
+
 // One [[sources]] entry.
 struct SourceConfig {
   std::string name;                       // unique, [a-z0-9_-]{1,64}
@@ -286,6 +305,7 @@ struct Config {
   TorConfig tor;
   CrawlConfig crawl;
   MatchConfig match;
+  ParserConfig parse;
   std::vector<SourceConfig> sources;
   NotifyConfig notify;
   ServeConfig serve;

@@ -855,6 +855,23 @@ void ReadMatch(TableReader& r, MatchConfig& out) {
   }
 }
 
+void ReadParse(TableReader& r, ParserConfig& out) {
+  const toml::table* t = r.ReadTable("limits");
+  if (t == nullptr) return;
+  TableReader lim(r.ctx(), *t, r.KeyPath("limits"));
+  ParserLimits& l = out.limits;
+  lim.ReadSize("max_page_bytes", kKiB, kGiB, l.max_page_bytes);
+  lim.ReadInt("max_nodes", 1000, 100'000'000, l.max_nodes);
+  lim.ReadInt("max_depth", 16, 4096, l.max_depth);
+  lim.ReadInt("max_selector_steps", 1000, 10'000'000'000, l.max_selector_steps);
+  lim.ReadDuration("max_time", Milliseconds(10), std::chrono::minutes(10), l.max_time);
+  lim.ReadInt("max_links", 1, 1'000'000, l.max_links);
+  lim.ReadInt("max_documents", 1, 1'000'000, l.max_documents);
+  lim.ReadSize("max_document_bytes", kKiB, kGiB, l.max_document_bytes);
+  lim.ReadSize("max_field_bytes", 16, 64 * kKiB, l.max_field_bytes);
+  lim.Finish();
+}
+
 // Reads one [[sources]] entry and checks its Tor policy against `tor`.
 void ReadSource(TableReader& r, const TorConfig& tor, SourceConfig& out) {
   const toml::node* name_node = r.Find("name");
@@ -1154,6 +1171,7 @@ void ReadConfig(Context& ctx, const toml::table& document, Config& config) {
   ReadSection(root, "tor", config.tor, &ReadTor);
   ReadSection(root, "crawl", config.crawl, &ReadCrawl);
   ReadSection(root, "match", config.match, &ReadMatch);
+  ReadSection(root, "parse", config.parse, &ReadParse);
   constexpr size_t kMaxSources = 10'000;
   std::map<std::string, std::string> names;  // name -> "file:line:col" of first definition
   root.ReadTableArray("sources", kMaxSources, [&](const toml::table& t, std::string path) {

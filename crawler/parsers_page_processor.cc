@@ -103,14 +103,10 @@ bool IsPlainText(std::string_view content_type) { return content_type.rfind("tex
 }  // namespace
 
 ParsersPageProcessor::ParsersPageProcessor(const parsers::ProfileSet& profiles,
-                                           const match::Matcher* matcher, parsers::Limits limits,
+                                           const match::Matcher* matcher,
                                            const match::WatchList* watchlist,
-                                           match::ArchiveLimits archive_limits)
-    : profiles_(profiles),
-      matcher_(matcher),
-      limits_(limits),
-      watchlist_(watchlist),
-      archive_limits_(archive_limits) {}
+                                           ProcessOptions options)
+    : profiles_(profiles), matcher_(matcher), watchlist_(watchlist), options_(options) {}
 
 ProcessedPage ParsersPageProcessor::Process(const FetchedContent& content) {
   ProcessedPage out;
@@ -120,9 +116,9 @@ ProcessedPage ParsersPageProcessor::Process(const FetchedContent& content) {
     const parsers::Page input{content.url, content.body.memory(), content.content_type};
     Result<parsers::Extraction> extraction = Status::Internal("unset");
     if (content.source.profile == "auto") {
-      extraction = parsers::ExtractAuto(input, profiles_, limits_);
+      extraction = parsers::ExtractAuto(input, profiles_, options_.parse);
     } else if (const parsers::Profile* profile = profiles_.Find(content.source.profile)) {
-      extraction = parsers::Extract(input, *profile, limits_);
+      extraction = parsers::Extract(input, *profile, options_.parse);
     } else {
       out.anomalies.push_back(OfPage(content.url, "unknown_profile", content.source.profile));
     }
@@ -160,9 +156,9 @@ ProcessedPage ParsersPageProcessor::Process(const FetchedContent& content) {
 
   if (matcher_ != nullptr) {
     // The crawler hashed the body itself; archive members need their own hash.
-    match::MatchOptions body_options;
+    match::MatchOptions body_options = options_.match;
     body_options.compute_sha256 = false;
-    const match::MatchOptions member_options;
+    const match::MatchOptions& member_options = options_.match;
     const match::SinkFactory open_sink = [&](const std::string& object_path, int depth) {
       return std::make_unique<CollectingSink>(*matcher_, object_path,
                                               depth == 0 ? body_options : member_options,
@@ -172,7 +168,7 @@ ProcessedPage ParsersPageProcessor::Process(const FetchedContent& content) {
       out.anomalies.push_back(FromMatch(a, content.url));
     };
     BodySource source(content.body);
-    auto expanded = match::ExpandObject(source, std::string(content.url), archive_limits_,
+    auto expanded = match::ExpandObject(source, std::string(content.url), options_.archive,
                                         open_sink, on_anomaly);
     if (!expanded.has_value()) {
       out.anomalies.push_back(OfPage(content.url, "read", expanded.error().message()));

@@ -25,21 +25,29 @@
 
 namespace leakwatch::crawler {
 
+// How bodies are parsed and matched; `leakwatch crawl` fills it from the config
+// (app/content_options.h).
+struct ProcessOptions {
+  parsers::Limits parse;         // every page extracted
+  match::ArchiveLimits archive;  // every body expanded
+  // Every object matched: archive members as given; the body itself with
+  // compute_sha256 off, since the crawler hashes every body itself.
+  match::MatchOptions match;
+};
+
 class ParsersPageProcessor final : public PageProcessor {
  public:
   // `matcher` may be null (crawl without a pack: links only); so may `watchlist`.
   ParsersPageProcessor(const parsers::ProfileSet& profiles, const match::Matcher* matcher,
-                       parsers::Limits limits = {}, const match::WatchList* watchlist = nullptr,
-                       match::ArchiveLimits archive_limits = {});
+                       const match::WatchList* watchlist = nullptr, ProcessOptions options = {});
 
   ProcessedPage Process(const FetchedContent& content) override;
 
  private:
   const parsers::ProfileSet& profiles_;
   const match::Matcher* matcher_;
-  parsers::Limits limits_;
   const match::WatchList* watchlist_;
-  match::ArchiveLimits archive_limits_;
+  ProcessOptions options_;
 };
 
 }  // namespace leakwatch::crawler

@@ -130,7 +130,7 @@ TEST_CASE("archive members and watch-list mentions become sightings", "[integrat
   onion.server().SetRoute("/dl/dump.tar.gz", archive);
 
   const CrawlOptions options = onion.OneSource(dir, "paste", {"/raw/1", "/dl/dump.tar.gz"});
-  ParsersPageProcessor processor(*profiles, matcher.get(), parsers::Limits{}, &*watchlist);
+  ParsersPageProcessor processor(*profiles, matcher.get(), &*watchlist);
   util::SystemClock clock;
   auto summary = RunCrawl(options, processor, clock);
   REQUIRE(summary.has_value());
@@ -174,9 +174,9 @@ TEST_CASE("a padded log first in a downloaded tar.gz does not hide the member af
   archive.content_type = "application/gzip";
   onion.server().SetRoute("/dl/dump.tar.gz", archive);
   const CrawlOptions options = onion.OneSource(dir, "paste", {"/dl/dump.tar.gz"});
-  match::ArchiveLimits limits;
-  limits.max_ratio = 20;  // a small budget keeps the test fast; the mechanism is the same
-  ParsersPageProcessor processor(*profiles, matcher.get(), parsers::Limits{}, nullptr, limits);
+  ProcessOptions process;
+  process.archive.max_ratio = 20;  // a small budget keeps the test fast; the mechanism is the same
+  ParsersPageProcessor processor(*profiles, matcher.get(), nullptr, process);
   util::SystemClock clock;
   auto summary = RunCrawl(options, processor, clock);
   REQUIRE(summary.has_value());

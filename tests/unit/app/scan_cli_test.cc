@@ -313,6 +313,18 @@ TEST_CASE("scan reads a FIFO with a writer, up to the byte cap of the flag or th
   }
   CHECK(partial);
   CHECK(cut);
+
+  // The config is read even when the flags name the pack and key: its limits still apply.
+  w.cli.home.Write("config/leakwatch/leakwatch.toml",
+                   "[match.limits]\nscan_max_bytes = \"1MiB\"\n");
+  CHECK(w.cli({"scan", "--format", "jsonl", "--pack", w.pack.string(), "--key-file", w.key.string(),
+               big.string()}) == 0);
+  cut = false;
+  for (const auto& line : w.Lines()) {
+    cut |= line["kind"] == "anomaly" && line["detail"].get<std::string>().find(
+                                            "only the first 1048576 bytes") != std::string::npos;
+  }
+  CHECK(cut);
 }
 
 }  // namespace
