@@ -1,5 +1,7 @@
 #include "app/crawl_setup.h"
 
+#include <strings.h>
+
 #include "app/immediate_delivery.h"
 #include "app/notify_options.h"
 #include "app/source_alerts.h"
@@ -9,6 +11,11 @@
 
 namespace leakwatch::app {
 namespace {
+
+// "Name: value", or "Name:" (removes a header libcurl would add) for an empty value.
+std::string HeaderLine(const config::HttpHeader& h) {
+  return h.value.empty() ? h.name + ":" : h.name + ": " + h.value;
+}
 
 crawler::Options FetchOptionsFromConfig(const config::Config& config) {
   const config::CrawlConfig& c = config.crawl;
@@ -31,9 +38,7 @@ crawler::Options FetchOptionsFromConfig(const config::Config& config) {
   o.user_agent = c.user_agent;
   // The config's list already merges [crawl.headers] over the defaults.
   o.headers.clear();
-  for (const config::HttpHeader& h : c.headers) {
-    o.headers.push_back(h.value.empty() ? h.name + ":" : h.name + ": " + h.value);
-  }
+  for (const config::HttpHeader& h : c.headers) o.headers.push_back(HeaderLine(h));
   o.workers = c.workers;
   return o;
 }
@@ -45,8 +50,15 @@ crawler::SourceSpec SourceFromConfig(const config::SourceConfig& s) {
   spec.start_urls = s.urls;
   spec.direct = s.direct;
   spec.cookies_file = s.cookies_file.string();
+  // Every [sources.headers] entry is sent (the loader refused those that must not be
+  // set by hand), to the source's own hosts only; Cookie goes through libcurl's cookie
+  // option so it merges with the cookie file's into one header.
   for (const config::HttpHeader& h : s.headers) {
-    if (h.name == "Cookie" || h.name == "cookie") spec.cookie_header = h.value;
+    if (strcasecmp(h.name.c_str(), "cookie") == 0) {
+      spec.cookie_header = h.value;
+    } else {
+      spec.extra_headers.push_back(HeaderLine(h));
+    }
   }
   spec.login_pattern = s.login_pattern;
   spec.max_depth = s.max_depth;

@@ -150,6 +150,8 @@ struct CrawlConfig {
   std::string user_agent = "Mozilla/5.0 (Windows NT 10.0; rv:115.0) Gecko/20100101 Firefox/115.0";
   // Extra request headers, sent after the defaults below; [crawl.headers] entries
   // replace a default of the same name (case-insensitive), an empty value removes it.
+  // Refused at load: Host, Content-Length, Expect and hop-by-hop headers (libcurl's),
+  // and credentials (Cookie, Authorization), which belong in [sources.headers].
   std::vector<HttpHeader> headers = {
       {"Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
       {"Accept-Language", "en-US,en;q=0.5"},
@@ -214,13 +216,16 @@ struct ParserConfig {
   ParserLimits limits;
 };
 
-// One [[sources]] entry.
+// One [[sources]] entry. Its headers ([sources.headers]) are all sent, Cookie and
+// Authorization among them, to the source's own hosts only (never to another host a
+// redirect leads to), replacing a [crawl.headers] entry of the same name; the loader
+// refuses the same transport headers as in [crawl.headers], credentials aside.
 struct SourceConfig {
   std::string name;                       // unique, [a-z0-9_-]{1,64}
   std::string profile = "generic";        // a site profile name, "generic" or "auto"
   std::vector<std::string> urls;          // absolute http(s) URLs, at least one
   std::filesystem::path cookies_file;     // Netscape cookie file (a credential), optional
-  std::vector<HttpHeader> headers;        // extra headers for this source only
+  std::vector<HttpHeader> headers;        // extra headers, to this source's hosts only
   bool direct = false;                    // true = clearnet without Tor, explicit only
   int max_depth = 3;                      // 0..20 link hops from the start URLs
   int page_budget = 20;                   // 1..100000 listing pages per run

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <limits>
 
@@ -41,6 +42,29 @@ constexpr size_t kMaxSourceNameLength = 64;
 constexpr int kRe2MaxMemory = 8 << 20;
 constexpr std::array<std::string_view, 5> kSightingKinds = {"exact", "partial", "records", "image",
                                                             "mention"};
+
+// Where a headers table applies: [crawl.headers] to every request, [sources.headers]
+// to the requests of one source (and only to its hosts).
+enum class HeaderScope { kEveryRequest, kOneSource };
+
+// Why a header may not be configured (empty: it may). Case-insensitive.
+std::string_view RefusedHeader(std::string_view name, HeaderScope scope) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  static constexpr std::array<std::string_view, 11> kSetByLibcurl = {
+      "host",    "content-length", "transfer-encoding",   "connection",       "keep-alive", "te",
+      "trailer", "upgrade",        "proxy-authorization", "proxy-connection", "expect"};
+  if (std::find(kSetByLibcurl.begin(), kSetByLibcurl.end(), lower) != kSetByLibcurl.end()) {
+    return "cannot be set by hand: libcurl sets it for each request and connection (Host, "
+           "Content-Length, Expect and the hop-by-hop headers)";
+  }
+  if (scope == HeaderScope::kEveryRequest && (lower == "cookie" || lower == "authorization")) {
+    return "a credential belongs to one source: set it in that source's [sources.headers], "
+           "which are sent to the source's own hosts only";
+  }
+  return {};
+}
 
 // ---------------------------------------------------------------------------------------
 // Problem collection.
@@ -512,8 +536,9 @@ class TableReader {
     out = std::move(ref);
   }
 
-  // A table of HTTP headers: name = "value".
-  void ReadHeaders(std::string_view key, std::vector<HttpHeader>& out) {
+  // A table of HTTP headers: name = "value". Every entry read is sent (never accepted
+  // and dropped); names that must not be set by hand are refused here.
+  void ReadHeaders(std::string_view key, HeaderScope scope, std::vector<HttpHeader>& out) {
     const toml::table* table = ReadTable(key);
     if (table == nullptr) return;
     if (table->size() > kMaxHeaders) {
@@ -528,13 +553,17 @@ class TableReader {
                    "not a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~)");
         continue;
       }
+      if (const std::string_view why = RefusedHeader(name, scope); !why.empty()) {
+        ctx_.Error(name_key.source(), item_path, why);
+        continue;
+      }
       // A string value is not echoed back: headers may carry session cookies.
       if (!value.is_string() || !ValidHeaderValue(value.as_string()->get())) {
         ctx_.Error(value.source(), item_path,
-                   fmt::format("expected a header value (a string without line breaks, at most "
-                               "{} bytes), got {}",
+                   fmt::format("expected a header value (a string without line breaks or other "
+                               "control characters, at most {} bytes), got {}",
                                kMaxHeaderValue,
-                               value.is_string() ? "a string with a line break or too long"
+                               value.is_string() ? "a string with a control character or too long"
                                                  : Describe(value)));
         continue;
       }
@@ -578,9 +607,12 @@ class TableReader {
     });
   }
 
+  // At most kMaxHeaderValue bytes, no control character but tab (RFC 9110 field-value).
   static bool ValidHeaderValue(std::string_view value) {
-    return value.size() <= kMaxHeaderValue &&
-           value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+    return value.size() <= kMaxHeaderValue && std::none_of(value.begin(), value.end(), [](char c) {
+             const auto b = static_cast<unsigned char>(c);
+             return (b < 0x20 && b != '\t') || b == 0x7F;
+           });
   }
 
  private:
@@ -798,7 +830,7 @@ void ReadCrawl(TableReader& r, CrawlConfig& out) {
     }
   }
   std::vector<HttpHeader> extra;
-  r.ReadHeaders("headers", extra);
+  r.ReadHeaders("headers", HeaderScope::kEveryRequest, extra);
   for (HttpHeader& header : extra) {
     const auto same_name = [&](const HttpHeader& h) {
       return detail::EditDistance(h.name, header.name, 0) == 0;
@@ -920,7 +952,7 @@ void ReadSource(TableReader& r, const TorConfig& tor, SourceConfig& out) {
     r.ErrorAtTable(r.KeyPath("urls"), "missing; a source needs at least one start URL");
   }
   r.ReadPath("cookies_file", out.cookies_file);
-  r.ReadHeaders("headers", out.headers);
+  r.ReadHeaders("headers", HeaderScope::kOneSource, out.headers);
   r.ReadInt("max_depth", 0, 20, out.max_depth);
   r.ReadInt("page_budget", 1, 100'000, out.page_budget);
   int per_host = 0;

@@ -47,6 +47,11 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+// The lower-case name of a "Name: value" header line.
+std::string HeaderName(std::string_view line) {
+  return Lower(Trim(line.substr(0, line.find(':'))));
+}
+
 // Header names whose values are our own secrets: redacted in the evidence copy.
 bool IsSecretHeader(std::string_view name) {
   const std::string lower = Lower(Trim(name));
@@ -215,6 +220,7 @@ struct Fetcher::Impl {
     std::string current_url;
     std::string host;
     int hops = 0;
+    bool source_headers = false;  // this hop carries the source's own headers
     CURL* easy = nullptr;
     curl_slist* headers = nullptr;
     char error[CURL_ERROR_SIZE] = {};
@@ -397,6 +403,29 @@ struct Fetcher::Impl {
     return true;
   }
 
+  // The custom header lines this hop sends, in order: Options::headers, except those the
+  // source replaces; the source's extra_headers when SendsSourceHeaders allowed them
+  // (t.source_headers); the conditional GET validators on the first hop only.
+  std::vector<std::string> HopHeaders(const Transfer& t) const {
+    const FetchRequest& r = t.request;
+    std::vector<std::string> lines;
+    const auto replaced = [&](const std::string& line) {
+      return t.source_headers && std::any_of(r.extra_headers.begin(), r.extra_headers.end(),
+                                             [&](const std::string& own) {
+                                               return HeaderName(own) == HeaderName(line);
+                                             });
+    };
+    for (const std::string& h : options.headers) {
+      if (!replaced(h)) lines.push_back(h);
+    }
+    if (t.source_headers) lines.insert(lines.end(), r.extra_headers.begin(), r.extra_headers.end());
+    if (t.hops == 0) {
+      if (r.etag) lines.push_back("If-None-Match: " + *r.etag);
+      if (r.last_modified) lines.push_back("If-Modified-Since: " + *r.last_modified);
+    }
+    return lines;
+  }
+
   // The request head this hop sends, built from the same settings Configure hands to
   // libcurl, in libcurl's order (request line, Host, User-Agent, Accept-Encoding,
   // Cookie, then the custom headers, which replace a built-in one of the same name;
@@ -404,30 +433,17 @@ struct Fetcher::Impl {
   // large concurrent crawls miss connect timeouts. A cookie file's cookies cannot be
   // known in advance: when one is configured the Cookie line says so, redacted like
   // every Cookie value.
-  std::string EvidenceRequestHead(const Transfer& t) const {
+  std::string EvidenceRequestHead(const Transfer& t, const std::vector<std::string>& custom) const {
     const FetchRequest& r = t.request;
-    std::vector<std::string> custom;
-    for (const std::string& h : options.headers) custom.push_back(h);
-    for (const std::string& h : r.extra_headers) custom.push_back(h);
-    if (t.hops == 0) {
-      if (r.etag) custom.push_back("If-None-Match: " + *r.etag);
-      if (r.last_modified) custom.push_back("If-Modified-Since: " + *r.last_modified);
-    }
     auto overridden = [&](std::string_view name) {
-      for (const std::string& h : custom) {
-        const size_t colon = h.find(':');
-        if (colon != std::string::npos &&
-            Lower(Trim(std::string_view(h).substr(0, colon))) == name) {
-          return true;
-        }
-      }
-      return false;
+      return std::any_of(custom.begin(), custom.end(),
+                         [&](const std::string& h) { return HeaderName(h) == name; });
     };
     std::string head = "GET " + RequestTarget(t.current_url) + " HTTP/1.1\r\n";
     if (!overridden("host")) head += "Host: " + HostHeader(t.current_url) + "\r\n";
     if (!overridden("user-agent")) head += "User-Agent: " + options.user_agent + "\r\n";
     if (!overridden("accept-encoding")) head += "Accept-Encoding: " + AcceptEncoding() + "\r\n";
-    if (!r.cookie_header.empty() || !r.cookie_file.empty()) {
+    if ((t.source_headers && !r.cookie_header.empty()) || !r.cookie_file.empty()) {
       head += std::string("Cookie: ") + kRedactedHeaderValue + "\r\n";
     }
     for (const std::string& h : custom) {
@@ -490,25 +506,19 @@ struct Fetcher::Impl {
     // request states exactly what was sent.
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, AcceptEncoding().c_str());
     curl_easy_setopt(e, CURLOPT_USERAGENT, options.user_agent.c_str());
-    for (const std::string& h : options.headers)
-      t.headers = curl_slist_append(t.headers, h.c_str());
-    for (const std::string& h : r.extra_headers)
-      t.headers = curl_slist_append(t.headers, h.c_str());
-    if (t.hops == 0) {
-      if (r.etag) t.headers = curl_slist_append(t.headers, ("If-None-Match: " + *r.etag).c_str());
-      if (r.last_modified) {
-        t.headers =
-            curl_slist_append(t.headers, ("If-Modified-Since: " + *r.last_modified).c_str());
-      }
-    }
+    t.source_headers = SendsSourceHeaders(r.source_hosts, r.url, t.current_url);
+    const std::vector<std::string> custom = HopHeaders(t);
+    for (const std::string& h : custom) t.headers = curl_slist_append(t.headers, h.c_str());
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
     if (!r.cookie_file.empty()) curl_easy_setopt(e, CURLOPT_COOKIEFILE, r.cookie_file.c_str());
-    if (!r.cookie_header.empty()) curl_easy_setopt(e, CURLOPT_COOKIE, r.cookie_header.c_str());
+    if (t.source_headers && !r.cookie_header.empty()) {
+      curl_easy_setopt(e, CURLOPT_COOKIE, r.cookie_header.c_str());
+    }
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::OnWrite);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Impl::OnHeader);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
-    t.request_head = EvidenceRequestHead(t);
+    t.request_head = EvidenceRequestHead(t, custom);
     t.response_head.clear();
     t.response_head_truncated = false;
     t.fetched_at = clock.Now();

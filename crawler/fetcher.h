@@ -7,7 +7,9 @@
 // locally, and NO_PROXY from the environment is overridden); each request carries its
 // source's SOCKS username/password (Tor's IsolateSOCKSAuth puts sources on different
 // circuits); redirects are followed by hand, one DecideRedirect() per hop, with the same
-// proxy and credentials; only http/https are allowed at all.
+// proxy and SOCKS credentials; the source's own headers (session cookie, Authorization,
+// [sources.headers]) go only to the source's hosts (SendsSourceHeaders()); only
+// http/https are allowed at all.
 //
 // Limits: Options::concurrency transfers at once, per_host and min_delay per host
 // (HostPoliteness), page/file caps (aborted and reported kTooLarge), connect / total /
@@ -52,12 +54,18 @@ struct FetchRequest {
   // Stream isolation: the source's SOCKS credentials (ignored when direct).
   std::string socks_username;
   std::string socks_password;
-  // Netscape-format cookie file read for this request (empty: none) and literal
-  // Cookie header value (empty: none).
+  // Netscape-format cookie file read for this request (empty: none); libcurl's cookie
+  // engine sends each of its cookies only to that cookie's domain.
   std::string cookie_file;
+  // The source's own headers: a literal Cookie header value (empty: none) and extra
+  // "Name: value" lines (an empty value removes a header), which replace an
+  // Options::headers line of the same name. Sent only on hops SendsSourceHeaders()
+  // allows: to the source's hosts, never to another host a redirect leads to.
   std::string cookie_header;
-  // Extra "Name: value" request headers of this source, after Options::headers.
   std::vector<std::string> extra_headers;
+  // The hosts cookie_header and extra_headers are for (the source's); empty: the host
+  // of `url`.
+  std::vector<std::string> source_hosts;
   // Conditional GET validators from the previous fetch.
   std::optional<std::string> etag;
   std::optional<std::string> last_modified;
@@ -121,7 +129,7 @@ struct FetchResult {
   // Evidence of the final hop (what a WARC request/response pair records), kept for
   // every response that came back:
   // The request head of the final hop (request line, Host, User-Agent,
-  // Accept-Encoding, Cookie, the configured headers), built from the very settings
+  // Accept-Encoding, Cookie, the headers sent on that hop), built from the very settings
   // handed to libcurl, except that Cookie, Authorization and Proxy-Authorization values
   // are replaced by kRedactedHeaderValue: they are our own session secrets, not
   // evidence. At most kMaxEvidenceHeadBytes.

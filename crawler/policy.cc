@@ -4,6 +4,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 
@@ -62,6 +63,23 @@ RedirectDecision DecideRedirect(const RedirectRules& rules, std::string_view cur
   }
   d.follow = true;
   return d;
+}
+
+bool SendsSourceHeaders(const std::vector<std::string>& source_hosts, std::string_view request_url,
+                        std::string_view hop_url) {
+  const Result<parsers::Url> request = parsers::ParseHttpUrl(request_url);
+  const Result<parsers::Url> hop = parsers::ParseHttpUrl(hop_url);
+  if (!request.has_value() || !hop.has_value() || hop->host().empty()) return false;
+  if (request->scheme() == "https" && hop->scheme() != "https") return false;
+  const auto same_host = [&hop](std::string_view host) {
+    return host.size() == hop->host().size() &&
+           std::equal(host.begin(), host.end(), hop->host().begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) ==
+                    std::tolower(static_cast<unsigned char>(b));
+           });
+  };
+  if (source_hosts.empty()) return same_host(request->host());
+  return std::any_of(source_hosts.begin(), source_hosts.end(), same_host);
 }
 
 util::TimePoint NextRetryAt(const BackoffRules& rules, int64_t failures, util::TimePoint now,

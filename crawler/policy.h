@@ -45,6 +45,20 @@ struct RedirectDecision {
 RedirectDecision DecideRedirect(const RedirectRules& rules, std::string_view current_url,
                                 std::string_view location, int hops_so_far);
 
+// ---- Credentials -------------------------------------------------------------------
+
+// Whether a hop to `hop_url`, reached from the request for `request_url`, may carry the
+// source's own headers (its literal Cookie header and every [sources.headers] entry,
+// Authorization among them): only when the hop's host is one of `source_hosts`
+// (compared case-insensitively; empty: the host of `request_url`), and never over
+// plain http when the request was https. This is libcurl's rule for credentials on
+// redirects (CURLOPT_UNRESTRICTED_AUTH off), applied here because the fetcher follows
+// redirects itself: to libcurl every hop is a new request that would get them all.
+// Cookies from a cookie file need no such rule: libcurl's cookie engine sends each
+// only to its own domain. False for an unparseable URL.
+bool SendsSourceHeaders(const std::vector<std::string>& source_hosts, std::string_view request_url,
+                        std::string_view hop_url);
+
 // ---- Back-off ----------------------------------------------------------------------
 
 struct BackoffRules {

@@ -128,6 +128,8 @@ FetchRequest Scheduler::MakeRequest(const Job& job) const {
   r.cookie_file = spec.cookies_file;
   r.cookie_header = spec.cookie_header;
   r.extra_headers = spec.extra_headers;
+  const std::set<std::string>& hosts = scope_hosts_[job.source_index];
+  r.source_hosts.assign(hosts.begin(), hosts.end());
   if (job.entry.kind != store::UrlKind::kFile) {
     r.etag = job.entry.etag;
     r.last_modified = job.entry.last_modified;

@@ -179,5 +179,59 @@ TEST_CASE("leakwatch crawl fails loudly when evidence cannot be written, and the
         std::string::npos);
 }
 
+// Issue 14 items 6 and 7: every [sources.headers] entry reaches the source's site
+// through `leakwatch crawl`'s wiring, and none of them (nor the session cookie)
+// follows a redirect to another host.
+TEST_CASE("leakwatch crawl sends every source header, to the source's host only", "[integration]") {
+  EvidenceSite t;
+  constexpr char kOtherOnion[] = "otherxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion";
+  auto started = demo::FixtureServer::Start();
+  REQUIRE(started.has_value());
+  std::unique_ptr<demo::FixtureServer> other = std::move(started).value();
+  t.proxy->MapOnion(kOtherOnion, other->port());
+  other->SetRoute("/landing", demo::Route::Html("<html><body><p>elsewhere</p></body></html>"));
+  t.site->SetRoute("/moved",
+                   demo::Route::Redirect(302, std::string("http://") + kOtherOnion + "/landing"));
+
+  const config::Environment env = config::Environment::FromMap(
+      {{"HOME", (t.dir / "home").string()}, {"XDG_DATA_HOME", (t.dir / "xdg-data").string()}});
+  const std::string text =
+      "[tor]\nsocks_proxy = " + nlohmann::json(t.proxy->ProxyUrl()).dump() +
+      "\n\n[crawl]\nmin_delay = \"0s\"\n\n[[sources]]\nname = \"forum\"\nurls = [" +
+      nlohmann::json(Url("/")).dump() + ", " + nlohmann::json(Url("/moved")).dump() +
+      "]\n[sources.headers]\nCookie = \"lwsession=" + kSessionCookieValue +
+      "\"\nAuthorization = \"Bearer forum-token\"\nReferer = " + nlohmann::json(Url("/")).dump() +
+      "\nX-Forum-Token = \"t0k\"\nAccept-Language = \"de\"\n";
+  auto config = config::ParseConfig(text, "test.toml", env);
+  INFO((config.has_value() ? "" : config.error().message()));
+  REQUIRE(config.has_value());
+  auto setup = app::PrepareCrawl(*config, t.data_dir / "leakwatch.db", env);
+  REQUIRE(setup.has_value());
+  setup->options.preflight = false;  // the fixture gateway is not a Tor control port
+  util::SystemClock clock;
+  auto outcome = app::RunCrawlAndNotify(*setup, clock);
+  REQUIRE(outcome.has_value());
+  INFO(outcome->summary.ToString());
+
+  const auto on_site = t.site->Requests();
+  REQUIRE(on_site.size() >= 3);  // the two start URLs and the thread they link to
+  for (const demo::HttpRequest& r : on_site) {
+    INFO(r.target);
+    CHECK(r.Header("cookie") == std::string("lwsession=") + kSessionCookieValue);
+    CHECK(r.Header("authorization") == "Bearer forum-token");
+    CHECK(r.Header("referer") == Url("/"));
+    CHECK(r.Header("x-forum-token") == "t0k");
+    CHECK(r.Header("accept-language") == "de");
+  }
+  const auto elsewhere = other->Requests();
+  REQUIRE(elsewhere.size() == 1);
+  CHECK(elsewhere[0].target == "/landing");
+  for (const char* own : {"cookie", "authorization", "referer", "x-forum-token"}) {
+    INFO(own);
+    CHECK(elsewhere[0].Header(own).empty());
+  }
+  CHECK(elsewhere[0].Header("accept-language") == "en-US,en;q=0.5");  // the [crawl] default
+}
+
 }  // namespace
 }  // namespace leakwatch::crawler

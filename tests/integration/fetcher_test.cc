@@ -141,6 +141,74 @@ TEST_CASE("redirects: followed between onions, refused to clearnet and file://",
   for (const auto& c : net.proxy->Connects()) CHECK(c.host != "clearnet.example.com");
 }
 
+// Issue 14 item 6: the source's session cookie, Authorization and other own headers go
+// to the source's hosts on every hop, and to no other host a redirect leads to.
+TEST_CASE("source headers: sent to the source's host on every hop, never to another host",
+          "[integration]") {
+  Net net;
+  net.options.headers = {"Accept: text/html", "X-Everywhere: global"};
+  net.site_a->SetRoute("/away", Route::Redirect(302, B("/landing")));
+  net.site_b->SetRoute("/landing", Route::Redirect(302, A("/home")));
+  net.site_a->SetRoute("/home", Route::Html("home"));
+  net.site_a->SetRoute("/stay", Route::Redirect(301, "/home"));
+  FetchRequest request = Net::Req(A("/away"));
+  request.cookie_header = "sid=forum-session";
+  request.extra_headers = {"Authorization: Bearer forum-token", "Referer: " + A("/"), "X-Forum: 1",
+                           "Accept: application/json"};
+  request.source_hosts = {kOnionA};
+
+  FetchResult away = net.FetchOne(request);
+  REQUIRE(away.ok());
+  CHECK(away.redirects == 2);
+  CHECK(away.final_url == A("/home"));
+  const auto on_b = net.site_b->Requests();
+  REQUIRE(on_b.size() == 1);
+  for (const char* own : {"cookie", "authorization", "referer", "x-forum"}) {
+    INFO(own);
+    CHECK(on_b[0].Header(own).empty());
+  }
+  CHECK(on_b[0].Header("accept") == "text/html");  // the global header, not the source's
+  CHECK(on_b[0].Header("x-everywhere") == "global");
+  // Back on the source's host, the same request carries them again.
+  const auto on_a = net.site_a->Requests();
+  REQUIRE(on_a.size() == 2);
+  for (const demo::HttpRequest& r : on_a) {
+    INFO(r.target);
+    CHECK(r.Header("cookie") == "sid=forum-session");
+    CHECK(r.Header("authorization") == "Bearer forum-token");
+    CHECK(r.Header("referer") == A("/"));
+    CHECK(r.Header("x-forum") == "1");
+    CHECK(r.Header("accept") == "application/json");  // the source's replaces the global
+    CHECK(r.Header("x-everywhere") == "global");
+  }
+
+  // The same host keeps them across a redirect; no source_hosts means the URL's host.
+  FetchRequest stay = request;
+  stay.url = A("/stay");
+  stay.source_hosts.clear();
+  FetchResult same = net.FetchOne(stay);
+  REQUIRE(same.ok());
+  CHECK(same.redirects == 1);
+  const auto after = net.site_a->Requests();
+  REQUIRE(after.size() == 4);
+  CHECK(after[3].target == "/home");
+  CHECK(after[3].Header("cookie") == "sid=forum-session");
+  CHECK(after[3].Header("authorization") == "Bearer forum-token");
+
+  // The evidence head of a hop to another host records no Cookie or Authorization.
+  FetchRequest off = request;
+  off.url = A("/away");
+  net.site_b->SetRoute("/landing", Route::Html("elsewhere"));
+  FetchResult landed = net.FetchOne(off);
+  REQUIRE(landed.ok());
+  CHECK(landed.final_url == B("/landing"));
+  INFO(landed.request_head);
+  CHECK(landed.request_head.find("Cookie:") == std::string::npos);
+  CHECK(landed.request_head.find("Authorization:") == std::string::npos);
+  CHECK(landed.request_head.find("X-Forum:") == std::string::npos);
+  CHECK(net.site_b->Requests().back().Header("cookie").empty());
+}
+
 TEST_CASE("caps and timeouts are recorded as such, within their limits", "[integration]") {
   Net net;
   net.options.max_page_bytes = 100 * 1024;
@@ -281,10 +349,10 @@ TEST_CASE("per-host politeness: one at a time, spaced by min_delay", "[integrati
 // saw and sent them, our secrets redacted, the fetch time and the proxy.
 TEST_CASE("evidence heads: the final hop's request as sent, secrets redacted", "[integration]") {
   Net net;
-  net.site_a->SetRoute("/hop", Route::Redirect(302, B("/landing?x=1")));
+  net.site_a->SetRoute("/hop", Route::Redirect(302, A("/landing?x=1")));
   Route landing = Route::Html("landed");
   landing.headers = {{"X-Served-By", "fixture"}};
-  net.site_b->SetRoute("/landing?x=1", landing);
+  net.site_a->SetRoute("/landing?x=1", landing);
   net.options.headers.push_back("X-Extra: from-options");
   FetchRequest request = Net::Req(A("/hop"), "src", "socks-secret-pw");
   request.cookie_header = "sid=cookie-secret-value";
@@ -299,7 +367,7 @@ TEST_CASE("evidence heads: the final hop's request as sent, secrets redacted", "
   CHECK(r.via_proxy.find("socks-secret") == std::string::npos);
 
   INFO(r.request_head);
-  CHECK(r.request_head.rfind("GET /landing?x=1 HTTP/1.1\r\nHost: " + std::string(kOnionB) + "\r\n",
+  CHECK(r.request_head.rfind("GET /landing?x=1 HTTP/1.1\r\nHost: " + std::string(kOnionA) + "\r\n",
                              0) == 0);
   CHECK(r.request_head.find(std::string("Cookie: ") + kRedactedHeaderValue + "\r\n") !=
         std::string::npos);
@@ -312,7 +380,7 @@ TEST_CASE("evidence heads: the final hop's request as sent, secrets redacted", "
   CHECK(r.request_head.compare(r.request_head.size() - 4, 4, "\r\n\r\n") == 0);
   // Header for header what the server received (the secrets' values aside); the
   // "User-Agent:" line removed the one libcurl adds.
-  const auto received = net.site_b->Requests().at(0);
+  const auto received = net.site_a->Requests().at(1);
   std::map<std::string, std::string> recorded;
   std::string_view rest(r.request_head);
   rest.remove_prefix(rest.find("\r\n") + 2);

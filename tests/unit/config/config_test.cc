@@ -472,7 +472,44 @@ TEST_CASE("headers: defaults replaced by name, removed by an empty value", "[uni
         "digits and !#$%&'*+-.^_`|~)");
   CHECK(ErrorOf("[crawl.headers]\nX = \"a\\r\\nInjected: 1\"\n") ==
         "leakwatch.toml:2:5: crawl.headers.X: expected a header value (a string without line "
-        "breaks, at most 8192 bytes), got a string with a line break or too long");
+        "breaks or other control characters, at most 8192 bytes), got a string with a control "
+        "character or too long");
+  CHECK(ErrorOf("[crawl.headers]\nX = \"a\\u001b[31m\"\n")
+            .find("leakwatch.toml:2:5: crawl.headers.X: expected a header value") == 0);
+}
+
+// Issue 14 item 7: every [sources.headers] entry is kept (and sent); only the headers
+// that must not be set by hand are refused, where they are written.
+TEST_CASE("headers: all source headers kept, hand-set transport headers refused", "[unit]") {
+  const std::string source = "[[sources]]\nname = \"s\"\nurls = [\"http://a.onion/\"]\n";
+  const Config config =
+      MustParse(source +
+                "[sources.headers]\nCookie = \"sid=1\"\nAuthorization = \"Bearer t\"\n"
+                "Referer = \"http://a.onion/\"\nX-Forum-Token = \"abc\"\nAccept = \"\"\n");
+  CHECK(config.sources[0].headers == std::vector<HttpHeader>{{"Accept", ""},
+                                                             {"Authorization", "Bearer t"},
+                                                             {"Cookie", "sid=1"},
+                                                             {"Referer", "http://a.onion/"},
+                                                             {"X-Forum-Token", "abc"}});
+  const std::string refused =
+      ": cannot be set by hand: libcurl sets it for each request and connection (Host, "
+      "Content-Length, Expect and the hop-by-hop headers)";
+  for (const std::string name :
+       {"Host", "content-length", "Transfer-Encoding", "Connection", "Keep-Alive", "TE", "Trailer",
+        "Upgrade", "Proxy-Authorization", "Proxy-Connection", "Expect"}) {
+    INFO(name);
+    CHECK(ErrorOf(source + "[sources.headers]\nReferer = \"x\"\n" + name + " = \"x\"\n") ==
+          "leakwatch.toml:6:1: sources[0].headers." + name + refused);
+    CHECK(ErrorOf("[crawl.headers]\n" + name + " = \"x\"\n") ==
+          "leakwatch.toml:2:1: crawl.headers." + name + refused);
+  }
+  // A credential sent to every host (a redirect could take it anywhere) is refused.
+  CHECK(ErrorOf("[crawl]\nworkers = 2\n[crawl.headers]\nAuthorization = \"Bearer t\"\n") ==
+        "leakwatch.toml:4:1: crawl.headers.Authorization: a credential belongs to one source: set "
+        "it in that source's [sources.headers], which are sent to the source's own hosts only");
+  CHECK(ErrorOf("[crawl.headers]\ncookie = \"sid=1\"\n")
+            .find("leakwatch.toml:2:1: crawl.headers.cookie: a credential belongs to one source") ==
+        0);
 }
 
 TEST_CASE("paths: ~ expanded, relative ones resolved against the config file", "[unit]") {

@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 
 #include <catch2/catch.hpp>
+#include <cctype>
 
 #include "crawler/errors.h"
 
@@ -88,6 +89,29 @@ TEST_CASE("redirects are followed only to http(s) inside the same network", "[un
     CHECK(DecideRedirect(rules, kOnionA, "", 0).refusal == ErrorClass::kRedirectRefused);
     CHECK_FALSE(DecideRedirect(rules, kOnionA, "http://[::1", 0).follow);
   }
+}
+
+TEST_CASE("a source's own headers go to its hosts only, never downgraded to http", "[unit]") {
+  const std::string forum_host = "forum" + std::string(51, 'x') + ".onion";
+  const std::string mirror_host = "mirror" + std::string(50, 'x') + ".onion";
+  const std::string forum = "http://" + forum_host;
+  const std::string mirror = "http://" + mirror_host;
+  const std::vector<std::string> hosts = {forum_host, mirror_host};
+  CHECK(SendsSourceHeaders(hosts, forum + "/t/1", forum + "/t/1"));
+  CHECK(SendsSourceHeaders(hosts, forum + "/t/1", mirror + "/t/1"));
+  std::string upper = forum + "/";
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  CHECK(SendsSourceHeaders(hosts, forum + "/t/1", upper));
+  CHECK_FALSE(SendsSourceHeaders(hosts, forum + "/t/1", kOnionA));
+  CHECK_FALSE(SendsSourceHeaders(hosts, forum + "/t/1", forum + ".evil.onion/"));
+  // No hosts given: the request's own host.
+  CHECK(SendsSourceHeaders({}, forum + "/", forum + "/login"));
+  CHECK_FALSE(SendsSourceHeaders({}, forum + "/", mirror + "/"));
+  // https never falls back to cleartext http, even on the same host.
+  CHECK(SendsSourceHeaders({}, "https://example.org/a", "https://example.org/b"));
+  CHECK_FALSE(SendsSourceHeaders({}, "https://example.org/a", "http://example.org/b"));
+  CHECK(SendsSourceHeaders({}, "http://example.org/a", "https://example.org/b"));
+  CHECK_FALSE(SendsSourceHeaders({}, "http://example.org/a", "not a url"));
 }
 
 TEST_CASE("back-off doubles, is capped, jittered and honours Retry-After", "[unit]") {
