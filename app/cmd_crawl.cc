@@ -8,9 +8,9 @@
 #include "app/commands.h"
 #include "app/crawl_setup.h"
 #include "app/retention.h"
-#include "notify/text.h"
 #include "store/store.h"
 #include "util/duration.h"
+#include "util/text.h"
 
 namespace leakwatch::app {
 namespace {
@@ -142,7 +142,7 @@ int RunSources(Context& ctx) {
     }
     ctx.out() << fmt::format("{:<20} {:<15} {:<14} {:>5}  {}\n", it->name,
                              store::SourceStateName(it->state), Ago(it->last_success_at, now),
-                             it->consecutive_failures, notify::DisplaySafe(error, kMaxErrorBytes));
+                             it->consecutive_failures, util::DisplaySafe(error, kMaxErrorBytes));
     Result<std::string> anomalies = LastRunAnomalies(*db, it->id);
     if (!anomalies.has_value()) return ctx.Fail(anomalies.error());
     if (!anomalies->empty()) ctx.out() << "  " << *anomalies << "\n";

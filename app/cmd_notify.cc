@@ -10,10 +10,10 @@
 #include "app/commands.h"
 #include "app/notify_options.h"
 #include "notify/notify.h"
-#include "notify/text.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/duration.h"
+#include "util/text.h"
 
 namespace leakwatch::app {
 namespace {
@@ -118,11 +118,11 @@ Status PrintFailures(store::Store& db, int64_t now, std::ostream& out) {
   for (size_t i = 0; i < groups.size() && i < kStatusGroupsShown; ++i) {
     const store::OutboxMessage& m = *groups[i].first;
     out << fmt::format(
-        "  {}: sighting{} {}, {} attempt{}, next retry: {}\n", notify::DisplaySafe(m.channel, 64),
+        "  {}: sighting{} {}, {} attempt{}, next retry: {}\n", util::DisplaySafe(m.channel, 64),
         groups[i].sighting_ids.size() == 1 ? "" : "s", JoinIds(groups[i].sighting_ids), m.attempts,
         m.attempts == 1 ? "" : "s", NextRetry(m, now));
     out << "    last error: "
-        << notify::DisplaySafe(m.last_error.value_or("(none recorded)"), kStatusErrorBytes) << "\n";
+        << util::DisplaySafe(m.last_error.value_or("(none recorded)"), kStatusErrorBytes) << "\n";
   }
   size_t shown_messages = 0;
   for (size_t i = 0; i < groups.size() && i < kStatusGroupsShown; ++i) {

@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "match/scan.h"
 #include "util/duration.h"
+#include "util/text.h"
 
 namespace leakwatch::app {
 namespace {
@@ -58,7 +59,9 @@ class OutputSink final : public match::ScanSink {
                           {"matched_bytes", f.matched_bytes},
                           {"single_hits", f.single_hits}};
       if (f.distance) j["distance"] = *f.distance;
-      ctx_.out() << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      ctx_.out() << util::EscapeUnsafeInJson(
+                        j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+                 << "\n";
       return;
     }
     Header();
@@ -70,7 +73,7 @@ class OutputSink final : public match::ScanSink {
           << f.score;
     ctx_.out() << std::left << std::setw(9) << match::FindingKindName(f.kind) << std::setw(9)
                << score.str() << std::setw(6) << match::ConfidenceName(f.confidence)
-               << std::setw(24) << shown << f.path << "\n";
+               << std::setw(24) << shown << util::DisplaySafe(f.path) << "\n";
   }
 
   void OnAnomaly(const match::Anomaly& a) override {
@@ -80,15 +83,18 @@ class OutputSink final : public match::ScanSink {
                           {"anomaly", a.kind},
                           {"detail", a.detail},
                           {"message", a.Message()}};
-      ctx_.out() << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      ctx_.out() << util::EscapeUnsafeInJson(
+                        j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+                 << "\n";
       return;
     }
     Header();
-    ctx_.out() << std::left << std::setw(48) << ("! " + a.Message()) << a.path << "\n";
+    ctx_.out() << std::left << std::setw(48) << util::DisplaySafe("! " + a.Message())
+               << util::DisplaySafe(a.path) << "\n";
   }
 
   void OnError(const std::string&, const Status& status) override {
-    ctx_.err() << "leakwatch: " << status.message() << "\n";
+    ctx_.err() << "leakwatch: " << util::DisplaySafe(status.message()) << "\n";
   }
 
  private:

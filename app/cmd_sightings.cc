@@ -16,11 +16,11 @@
 #include "app/commands.h"
 #include "app/coverage.h"
 #include "notify/sighting_json.h"
-#include "notify/text.h"
 #include "store/evidence.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/duration.h"
+#include "util/text.h"
 
 namespace leakwatch::app {
 namespace {
@@ -158,7 +158,7 @@ size_t Columns(std::string_view s) {
 
 // `s` made terminal-safe, cut to `width` columns (with "…") and padded to it.
 std::string Fit(std::string_view raw, size_t width) {
-  std::string s = notify::DisplaySafe(raw, kMaxDisplayBytes);
+  std::string s = util::DisplaySafe(raw, kMaxDisplayBytes);
   if (Columns(s) > width) {
     std::string cut;
     size_t cols = 0;
@@ -194,10 +194,11 @@ void PrintTable(std::ostream& out, const std::vector<store::Sighting>& rows, boo
   if (rows.empty()) out << "(no sightings match)\n";
 }
 
-// RFC 4180 field. Text cells that a spreadsheet would run as a formula (=, +, -, @,
-// tab, CR first) get a leading apostrophe: URLs and paths are attacker controlled.
+// RFC 4180 field. URLs and paths are attacker controlled: control and bidi characters
+// are neutralised as in the table (util::DisplaySafe), and text cells that a
+// spreadsheet would run as a formula (=, +, -, @ first) get a leading apostrophe.
 std::string CsvText(std::string_view value) {
-  std::string v(value);
+  std::string v = util::DisplaySafe(value);
   if (!v.empty() && std::string_view("=+-@\t\r").find(v.front()) != std::string_view::npos) {
     v.insert(v.begin(), '\'');
   }
@@ -307,7 +308,7 @@ int RunShow(Context& ctx, const SightingsFlags& flags) {
   const auto field = [&out](std::string_view name, std::string_view value) {
     out << fmt::format("{:<14} {}\n", std::string(name) + ":", value);
   };
-  const auto safe = [](std::string_view v) { return notify::DisplaySafe(v, 4096); };
+  const auto safe = [](std::string_view v) { return util::DisplaySafe(v, 4096); };
   field("id", std::to_string(s->id));
   field("kind", store::SightingKindName(s->kind));
   field("score", ScoreText(*s));
@@ -435,7 +436,7 @@ int RunSummary(Context& ctx, const SightingsFlags& flags) {
   int64_t unacked = 0;
   for (const store::Sighting& s : *rows) {
     ++by_kind[std::string(store::SightingKindName(s.kind))];
-    ++by_source[notify::DisplaySafe(s.source, 64)];
+    ++by_source[util::DisplaySafe(s.source, 64)];
     ++by_day[Rfc3339(s.first_seen).substr(0, 10)];
     if (!s.acked_at) ++unacked;
   }

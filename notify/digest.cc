@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "notify/internal/json_form.h"
-#include "notify/text.h"
 #include "util/clock.h"
+#include "util/text.h"
 
 namespace leakwatch::notify::detail {
 namespace {
@@ -51,47 +51,6 @@ std::string KindBreakdown(const Digest& digest) {
     out += fmt::format("{} {}", n, store::SightingKindName(kind));
   }
   return out;
-}
-
-// Length in bytes of the UTF-8 sequence starting at text[i], or 0 when invalid.
-size_t Utf8SequenceLength(std::string_view text, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  size_t len = 0;
-  if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF)
-    len = 2;
-  else if (lead >= 0xE0 && lead <= 0xEF)
-    len = 3;
-  else if (lead >= 0xF0 && lead <= 0xF4)
-    len = 4;
-  else
-    return 0;
-  if (i + len > text.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-  }
-  // Overlong 3/4-byte forms, surrogates and > U+10FFFF.
-  if (lead == 0xE0 && byte(i + 1) < 0xA0) return 0;
-  if (lead == 0xED && byte(i + 1) > 0x9F) return 0;
-  if (lead == 0xF0 && byte(i + 1) < 0x90) return 0;
-  if (lead == 0xF4 && byte(i + 1) > 0x8F) return 0;
-  return len;
-}
-
-// C1 controls and the bidirectional overrides that can disguise a URL.
-bool IsDangerousMultibyte(std::string_view seq) {
-  if (seq.size() == 2 && static_cast<unsigned char>(seq[0]) == 0xC2 &&
-      static_cast<unsigned char>(seq[1]) < 0xA0) {
-    return true;  // U+0080..U+009F
-  }
-  if (seq.size() == 3 && static_cast<unsigned char>(seq[0]) == 0xE2) {
-    const auto b1 = static_cast<unsigned char>(seq[1]);
-    const auto b2 = static_cast<unsigned char>(seq[2]);
-    if (b1 == 0x80 && b2 >= 0xAA && b2 <= 0xAE) return true;  // U+202A..U+202E
-    if (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9) return true;  // U+2066..U+2069
-  }
-  return false;
 }
 
 // "2 profile_broken, 1 session_expired".
@@ -193,36 +152,6 @@ std::string FormatShortTime(int64_t unix_seconds) {
                      tm.tm_mday, tm.tm_hour, tm.tm_min);
 }
 
-std::string CleanText(std::string_view text, size_t max_chars) {
-  std::string out;
-  out.reserve(std::min(text.size(), max_chars) + 3);
-  size_t i = 0;
-  while (i < text.size()) {
-    if (out.size() >= max_chars) {
-      out += "...";
-      break;
-    }
-    const size_t len = Utf8SequenceLength(text, i);
-    if (len == 0) {
-      out += '?';
-      ++i;
-      continue;
-    }
-    const std::string_view seq = text.substr(i, len);
-    if (len == 1) {
-      const auto c = static_cast<unsigned char>(seq[0]);
-      out += (c < 0x20 || c == 0x7F) ? (c == '\t' || c == '\n' || c == '\r' ? ' ' : '?')
-                                     : static_cast<char>(c);
-    } else if (IsDangerousMultibyte(seq)) {
-      out += '?';
-    } else {
-      out += seq;
-    }
-    i += len;
-  }
-  return out;
-}
-
 std::string HeaderSafe(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -269,9 +198,10 @@ std::string RenderText(const Digest& digest, const Limits& limits) {
         "leakwatch can no longer see into {} source{}: sightings there would be missed.\n\n",
         digest.source_alerts.size(), digest.source_alerts.size() == 1 ? "" : "s");
     for (const SourceAlert& a : digest.source_alerts) {
-      out += fmt::format("{}  {}\n    {}\n", CleanText(a.source, cap),
+      out += fmt::format("{}  {}\n    {}\n", util::DisplaySafe(a.source, cap),
                          store::SourceStateName(a.state), SourceAdvice(a.state));
-      if (!a.detail.empty()) out += fmt::format("    detail: {}\n", CleanText(a.detail, cap));
+      if (!a.detail.empty())
+        out += fmt::format("    detail: {}\n", util::DisplaySafe(a.detail, cap));
       out += "\n";
     }
     out += fmt::format("Generated {}. See `leakwatch sources` for every source's state.\n",
@@ -282,21 +212,22 @@ std::string RenderText(const Digest& digest, const Limits& limits) {
     out += fmt::format(
         "This is a test message from leakwatch for channel \"{}\".\n"
         "If you can read it, alerts will reach you here. The row below is made up.\n\n",
-        CleanText(digest.channel, cap));
+        util::DisplaySafe(digest.channel, cap));
   } else {
     out += fmt::format("leakwatch recorded {} new sighting{} ({}) for channel \"{}\".\n\n",
                        digest.sightings.size(), digest.sightings.size() == 1 ? "" : "s",
-                       KindBreakdown(digest), CleanText(digest.channel, cap));
+                       KindBreakdown(digest), util::DisplaySafe(digest.channel, cap));
   }
   for (const store::Sighting& s : digest.sightings) {
     out += fmt::format("#{}  {}  score {}  source {}  first seen {}\n", s.id,
-                       store::SightingKindName(s.kind), FormatScore(s), CleanText(s.source, cap),
-                       FormatShortTime(s.first_seen));
-    out += fmt::format("    URL: {}\n", CleanText(s.url, cap));
+                       store::SightingKindName(s.kind), FormatScore(s),
+                       util::DisplaySafe(s.source, cap), FormatShortTime(s.first_seen));
+    out += fmt::format("    URL: {}\n", util::DisplaySafe(s.url, cap));
     if (!s.member_path.empty()) {
-      out += fmt::format("    member: {}\n", CleanText(s.member_path, cap));
+      out += fmt::format("    member: {}\n", util::DisplaySafe(s.member_path, cap));
     }
-    if (s.snippet.has_value()) out += fmt::format("    snippet: {}\n", CleanText(*s.snippet, cap));
+    if (s.snippet.has_value())
+      out += fmt::format("    snippet: {}\n", util::DisplaySafe(*s.snippet, cap));
     out += "\n";
   }
   out += fmt::format(
@@ -309,7 +240,7 @@ std::string RenderText(const Digest& digest, const Limits& limits) {
 
 std::string RenderHtml(const Digest& digest, const Limits& limits) {
   const size_t cap = limits.max_field_chars;
-  const auto esc = [cap](std::string_view v) { return HtmlEscape(CleanText(v, cap)); };
+  const auto esc = [cap](std::string_view v) { return HtmlEscape(util::DisplaySafe(v, cap)); };
   std::string out = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" +
                     HtmlEscape(Subject(digest)) +
                     "</title></head>\n<body style=\"font-family:sans-serif\">\n";
@@ -393,11 +324,3 @@ std::string RenderJson(const Digest& digest) {
 }
 
 }  // namespace leakwatch::notify::detail
-
-namespace leakwatch::notify {
-
-std::string DisplaySafe(std::string_view text, size_t max_bytes) {
-  return detail::CleanText(text, max_bytes);
-}
-
-}  // namespace leakwatch::notify

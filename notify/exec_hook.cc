@@ -7,6 +7,7 @@
 
 #include "notify/internal/subprocess.h"
 #include "notify/internal/transports.h"
+#include "util/text.h"
 
 namespace leakwatch::notify::detail {
 namespace {
@@ -57,7 +58,7 @@ SendResult RunExecHook(const ExecOptions& exec, const Digest& digest, const std:
   Result<ProcessResult> run = RunProcess(spec);
   if (!run.has_value()) return {run.error(), std::nullopt};
   const ProcessResult& r = *run;
-  const std::string output = CleanText(r.output, kErrorOutputChars);
+  const std::string output = util::DisplaySafe(r.output, kErrorOutputChars);
   const std::string tail = output.empty() ? "" : ": " + output;
   if (r.timed_out) {
     return {Status::Timeout(fmt::format("exec hook {} killed after {} ms timeout{}", exec.argv[0],

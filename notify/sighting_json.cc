@@ -4,6 +4,7 @@
 
 #include "notify/internal/json_form.h"
 #include "util/clock.h"
+#include "util/text.h"
 
 namespace leakwatch::notify {
 namespace detail {
@@ -47,7 +48,8 @@ nlohmann::json SightingJsonValue(const store::Sighting& s) {
 }
 
 std::string DumpJson(const nlohmann::json& value, int indent) {
-  return value.dump(indent, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
+  return util::EscapeUnsafeInJson(
+      value.dump(indent, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace detail

@@ -13,7 +13,8 @@ namespace leakwatch::notify {
 // member_path, sha256, first_seen, last_seen (RFC 3339 UTC), linked_from, snippet
 // (null when absent), dataset_refs (the stored JSON; a string if it is not valid JSON),
 // evidence ({"warc","offset"} or null), run_id, ack ({"at","by","note"} or null).
-// Invalid UTF-8 in any string is replaced by U+FFFD. Never throws.
+// Invalid UTF-8 in any string is replaced by U+FFFD; control and bidi characters
+// (util::IsUnsafeCodePoint) are written as \uXXXX escapes, never raw. Never throws.
 std::string SightingToJson(const store::Sighting& sighting);
 
 }  // namespace leakwatch::notify

@@ -10,6 +10,7 @@
 #include "notify/internal/curl_handle.h"
 #include "notify/internal/transports.h"
 #include "util/hash.h"
+#include "util/text.h"
 
 namespace leakwatch::notify::detail {
 namespace {
@@ -132,7 +133,7 @@ SendResult SendWebhook(const WebhookOptions& webhook, const Digest& digest, cons
   long code = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
   if (code >= 200 && code < 300) return {Status::Ok(), std::nullopt};
-  const std::string detail = CleanText(sink.body, kErrorBodyChars);
+  const std::string detail = util::DisplaySafe(sink.body, kErrorBodyChars);
   const std::string message = fmt::format("webhook {} answered HTTP {}{}{}", where, code,
                                           detail.empty() ? "" : ": ", detail);
   if (code == 429 || code == 408 || code >= 500) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/clock.h"
+#include "util/text.h"
 
 namespace leakwatch::util {
 namespace {
@@ -69,14 +70,15 @@ void Log(LogLevel level, std::string_view msg, std::initializer_list<LogField> f
     nlohmann::json field_obj = nlohmann::json::object();
     for (const auto& [key, value] : fields) field_obj[std::string(key)] = value;
     obj["fields"] = std::move(field_obj);
-    line = obj.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    line = EscapeUnsafeInJson(obj.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   } else {
-    line = std::string(msg);
+    // Messages and values quote hostile sites (URLs, Location headers, member names).
+    line = DisplaySafe(msg);
     for (const auto& [key, value] : fields) {
       line += ' ';
-      line += key;
+      line += DisplaySafe(key);
       line += '=';
-      line += value;
+      line += DisplaySafe(value);
     }
   }
   spdlog::default_logger_raw()->log(ToSpd(level), "{}", line);

@@ -3,7 +3,9 @@
 // Two formats: human text (default) and JSON lines (`--log-format json`), one object
 // per line with ts, level, msg and fields. Call sites use the LogInfo/LogWarn/...
 // helpers with a message and key/value fields, so both formats carry the same data.
-// Values that hold dataset plaintext or secrets must never be passed here.
+// Values that hold dataset plaintext or secrets must never be passed here. Messages
+// and values may quote hostile sites: text lines pass them through util::DisplaySafe,
+// JSON lines through util::EscapeUnsafeInJson.
 #pragma once
 
 #include <initializer_list>

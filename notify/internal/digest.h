@@ -4,8 +4,9 @@
 //
 // Everything from a sighting except its kind and numbers is attacker controlled
 // (URLs, member paths, snippets, even source-supplied text): HTML output escapes it,
-// text output replaces control characters, and the subject is built from counts and
-// kind names only.
+// text output replaces control characters (util::DisplaySafe), JSON output escapes
+// them (util::EscapeUnsafeInJson), and the subject is built from counts and kind
+// names only.
 #pragma once
 
 #include <cstdint>
@@ -59,9 +60,6 @@ double MaxScore(const Digest& digest);
 
 // Escapes & < > " ' for HTML text and attribute values.
 std::string HtmlEscape(std::string_view text);
-// Replaces C0 controls, DEL and invalid UTF-8 with U+FFFD-free '?' and cuts to
-// `max_chars` bytes (at a character boundary) with a trailing "...".
-std::string CleanText(std::string_view text, size_t max_chars);
 // For mail headers: removes CR, LF and every other control character.
 std::string HeaderSafe(std::string_view text);
 

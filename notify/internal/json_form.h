@@ -12,7 +12,8 @@ namespace leakwatch::notify::detail {
 // The object SightingToJson serialises. May throw std::bad_alloc only.
 nlohmann::json SightingJsonValue(const store::Sighting& sighting);
 
-// dump() that replaces invalid UTF-8 instead of throwing; indent < 0 = compact.
+// dump() that replaces invalid UTF-8 instead of throwing and escapes the control and
+// bidi characters nlohmann leaves raw (util::EscapeUnsafeInJson); indent < 0 = compact.
 std::string DumpJson(const nlohmann::json& value, int indent);
 
 }  // namespace leakwatch::notify::detail

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "demo/dataset.h"
+#include "tests/support/hostile_text.h"
 #include "tests/unit/app/cli_runner.h"
 #include "util/files.h"
 
@@ -93,6 +94,29 @@ TEST_CASE("scan jsonl: an exact copy, with the documented fields", "[unit]") {
   CHECK(f["sha256"].get<std::string>().size() == 64);
   CHECK(f["size"] == w.photo.size());
   CHECK(f["matched_bytes"] == w.photo.size());
+}
+
+// Issue 14 item 8: a file (or member) name full of controls, bidi overrides and invalid
+// UTF-8 reaches neither the table nor the jsonl raw.
+TEST_CASE("scan output: a hostile file name is neutralised in the table, escaped in jsonl",
+          "[unit]") {
+  ScanWorld w;
+  std::string name = leakwatch::testing::EveryHostileCodePoint();
+  name = name.substr(0, name.find('\0'));  // a file name cannot hold NUL
+  const fs::path copy = w.cli.home.Write("found/" + name + ".jpg", w.photo);
+  REQUIRE(w.Scan({"--format", "jsonl", copy.string()}) == 0);
+  INFO(leakwatch::testing::FirstHostile(w.cli.out).value_or(""));
+  CHECK_FALSE(leakwatch::testing::FirstHostile(w.cli.out).has_value());
+  const std::vector<nlohmann::json> lines = w.Lines();
+  REQUIRE(lines.size() == 1);
+  const std::string path = lines[0]["path"];
+  const std::string valid = copy.string().substr(0, copy.string().find("\x80x\xC0\xAF"));
+  CHECK(path.rfind(valid, 0) == 0);  // escaped, not lost
+
+  REQUIRE(w.Scan({copy.string()}) == 0);
+  INFO(leakwatch::testing::FirstHostile(w.cli.out).value_or(""));
+  CHECK_FALSE(leakwatch::testing::FirstHostile(w.cli.out).has_value());
+  CHECK(w.cli.out.find("found/x?x?x?x") != std::string::npos);
 }
 
 TEST_CASE("scan jsonl: a records finding names every record it shows", "[unit]") {

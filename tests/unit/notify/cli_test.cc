@@ -11,6 +11,7 @@
 #include "app/app.h"
 #include "store/store.h"
 #include "store/warc_writer.h"
+#include "tests/support/hostile_text.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/notify/test_servers.h"
 #include "util/clock.h"
@@ -243,11 +244,65 @@ TEST_CASE("sightings --format csv parses with python's csv module, hostile cells
   REQUIRE(rows.size() == 3);
   CHECK(rows[0]["kind"] == "mention");
   CHECK(rows[1]["evidence_warc_offset"] == "4096");
-  // The hostile URL survives quoting; the formula is defused with a leading apostrophe.
-  CHECK(rows[2]["url"] == "'=HYPERLINK(\"http://evil\"),\"quoted\"\r\nnext\x1b[31m");
+  // The hostile URL survives quoting with its line break and escape neutralised as in
+  // the table; the formula is defused with a leading apostrophe.
+  CHECK(rows[2]["url"] == "'=HYPERLINK(\"http://evil\"),\"quoted\"  next?[31m");
   CHECK(rows[2]["member_path"] == "dump/a,b.csv");
   CHECK(rows[2]["score"] == "12");
   CHECK(rows[2]["acked_by"] == "");
+}
+
+// Issue 14 item 8: every C0, C1 and bidi control (and invalid UTF-8) in a source, URL,
+// member name and snippet, through every sightings output: neutralised in the table,
+// show and CSV, escaped in JSON (where the values stay intact).
+TEST_CASE("sightings outputs carry no raw control or bidi character, whatever was stored",
+          "[integration]") {
+  Cli cli;
+  const std::string hostile = leakwatch::testing::EveryHostileCodePoint();
+  int64_t id = 0;
+  {
+    util::SystemClock clock;
+    auto db = store::Store::Open(cli.db_path, clock);
+    REQUIRE(db.has_value());
+    store::NewSighting s;
+    s.source = "forum" + hostile;
+    s.url = "http://paste.onion/p/" + hostile;
+    s.member_path = "dump/" + hostile + ".csv";
+    s.sha256 = std::string(64, 'e');
+    s.kind = store::SightingKind::kMention;
+    s.snippet = "leak " + hostile;
+    s.linked_from = "http://paste.onion/" + hostile;
+    auto added = db->sightings().Upsert(s);
+    REQUIRE(added.has_value());
+    id = added->id;
+  }
+  const std::vector<std::pair<std::vector<std::string>, std::string>> outputs = {
+      {{"sightings"}, "\n"},
+      {{"sightings", "show", std::to_string(id)}, "\n"},
+      {{"sightings", "--format", "csv"}, "\r\n"},
+      {{"sightings", "--format", "json"}, "\n"},
+      {{"sightings", "--format", "jsonl"}, "\n"},
+      {{"sightings", "show", std::to_string(id), "--format", "json"}, "\n"},
+      {{"sightings", "export"}, "\n"},
+      {{"sightings", "summary"}, "\n"},
+  };
+  for (const auto& [args, line_ends] : outputs) {
+    INFO(args[args.size() > 1 ? 1 : 0] << " " << args.back());
+    REQUIRE(cli(args) == 0);
+    INFO(leakwatch::testing::FirstHostile(cli.out, line_ends).value_or(""));
+    CHECK_FALSE(leakwatch::testing::FirstHostile(cli.out, line_ends).has_value());
+    CHECK_FALSE(leakwatch::testing::FirstHostile(cli.err, "\n").has_value());
+  }
+  // JSON escapes rather than replaces: the member name comes back as stored (up to its
+  // invalid UTF-8, which became U+FFFD).
+  REQUIRE(cli({"sightings", "export"}) == 0);
+  const json exported = json::parse(cli.out);
+  const std::string member = exported["member_path"];
+  const std::string stored = "dump/" + hostile;
+  CHECK(member.rfind(stored.substr(0, stored.find("\x80x\xC0\xAF")), 0) == 0);
+  // CSV and text replace them: the URL reads "x?x?x..." where the controls were.
+  REQUIRE(cli({"sightings", "--format", "csv"}) == 0);
+  CHECK(cli.out.find("http://paste.onion/p/x?x?x?x") != std::string::npos);
 }
 
 TEST_CASE("sightings table fits 80 columns and has no colour off a TTY", "[integration]") {

@@ -10,6 +10,7 @@
 #include "notify/internal/transports.h"
 #include "notify/notify.h"
 #include "store/store.h"
+#include "tests/support/hostile_text.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/notify/test_servers.h"
 #include "util/clock.h"
@@ -257,6 +258,71 @@ TEST_CASE("exec hook failures back off and are given up after max_attempts, visi
   f.Advance(std::chrono::hours(48));
   CHECK(f.Deliver(options).failed() == 0);  // given up stays given up
   CHECK(Bodies(f.dir / "out").size() == 3);
+}
+
+// Issue 14 item 8: a member name, URL, snippet and source full of every C0, C1 and bidi
+// control (and invalid UTF-8) reach the webhook body, the exec hook's stdin and the
+// mail digest neutralised: escaped in JSON (the values intact), replaced in text.
+TEST_CASE("hostile text: webhook body, exec stdin and mail carry no raw control character",
+          "[integration]") {
+  REQUIRE(sodium_init() >= 0);
+  Fixture f;
+  const std::string hostile = leakwatch::testing::EveryHostileCodePoint();
+  HttpReceiver receiver;
+  const fs::path secret = f.dir.Write("hook.secret", "hmac-key\n");
+  fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);
+  WebhookOptions hook;
+  hook.url = receiver.url();
+  hook.secret.file = secret;
+  ChannelOptions webhook;
+  webhook.name = "hook";
+  webhook.transport = hook;
+  SmtpSink sink(f.dir / "mail");
+  Options options;
+  options.channels = {webhook, ExecChannel(f.dir, "exec", f.dir / "out"),
+                      EmailChannelTo(sink.url())};
+  store::RecordSightingRequest req;
+  req.sighting.source = "forum" + hostile;
+  req.sighting.url = "http://paste.onion/p/" + hostile;
+  req.sighting.member_path = "dump/" + hostile + ".csv";
+  req.sighting.snippet = "leak " + hostile;
+  req.sighting.sha256 = std::string(64, 'a');
+  req.sighting.kind = store::SightingKind::kMention;
+  for (const char* c : {"hook", "exec", "mail"}) req.notifications.push_back({c, "{}"});
+  REQUIRE(f.db.RecordSighting(req).has_value());
+  REQUIRE(f.Deliver(options).delivered() == 3);
+
+  const auto requests = receiver.Requests();
+  REQUIRE(requests.size() == 1);
+  const fs::path stdin_file = f.dir / "out/0.json";
+  REQUIRE(fs::exists(stdin_file));
+  std::ifstream in(stdin_file, std::ios::binary);
+  std::stringstream exec_stdin;
+  exec_stdin << in.rdbuf();
+  for (const std::string& body : {requests[0].body, exec_stdin.str()}) {
+    INFO(leakwatch::testing::FirstHostile(body, "").value_or(""));
+    CHECK_FALSE(leakwatch::testing::FirstHostile(body, "").has_value());
+    const json parsed = json::parse(body);
+    const std::string url = parsed["sightings"][0]["url"];
+    // Escaped, not lost: the JSON value is the URL as stored, up to its first
+    // invalid UTF-8 byte (U+FFFD from there).
+    const std::string valid_part =
+        req.sighting.url.substr(0, req.sighting.url.find("\x80x\xC0\xAF"));
+    CHECK(url.rfind(valid_part, 0) == 0);
+    CHECK(parsed["sightings"][0]["member_path"].get<std::string>().find("\xc2\x9b") !=
+          std::string::npos);
+  }
+
+  REQUIRE(sink.Messages().size() == 1);
+  const json mail = json::parse(testing::RunTool(
+      {testing::SystemPython(), std::string(LW_SOURCE_DIR) + "/tests/unit/notify/parse_eml.py",
+       sink.Messages()[0].string()}));
+  for (const json& part : mail["parts"]) {
+    const std::string text = part["body"];
+    INFO(leakwatch::testing::FirstHostile(text, "\r\n").value_or(""));
+    CHECK_FALSE(leakwatch::testing::FirstHostile(text, "\r\n").has_value());
+    CHECK(text.find("paste.onion/p/x?x?x") != std::string::npos);
+  }
 }
 
 TEST_CASE("digests are cut at max_sightings_per_digest, channels are independent",

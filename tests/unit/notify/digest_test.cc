@@ -47,19 +47,6 @@ TEST_CASE("HtmlEscape escapes all five special characters", "[unit]") {
         "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
 }
 
-TEST_CASE("CleanText replaces controls, bidi overrides and bad UTF-8, and cuts long text",
-          "[unit]") {
-  CHECK(CleanText("ok\x1b[31mred\x07", 100) == "ok?[31mred?");
-  CHECK(CleanText("line\nbreak", 100) == "line break");
-  CHECK(CleanText("caf\xc3\xa9", 100) == "caf\xc3\xa9");               // valid UTF-8 kept
-  CHECK(CleanText("bad\xff\xc0\xafx", 100) == "bad???x");              // invalid and overlong
-  CHECK(CleanText("evil\xe2\x80\xaegnp.exe", 100) == "evil?gnp.exe");  // U+202E
-  CHECK(CleanText("\xc2\x9b"
-                  "1m",
-                  100) == "?1m");  // C1 CSI
-  CHECK(CleanText(std::string(50, 'a'), 10) == std::string(10, 'a') + "...");
-}
-
 TEST_CASE("RenderJson is the documented schema and survives invalid UTF-8", "[unit]") {
   Digest d;
   d.channel = "hook";
