@@ -2,6 +2,8 @@
 
 #include <ostream>
 
+#include "util/text.h"
+
 namespace leakwatch::app {
 
 void Checklist::Pass(std::string name, std::string detail) {
@@ -31,8 +33,9 @@ void Checklist::Print(std::ostream& out) const {
         mark = "-";
         break;
     }
-    out << mark << " " << line.name << ": " << line.detail << "\n";
-    if (!line.hint.empty()) out << "    " << line.hint << "\n";
+    // Details quote errors, paths and a run's note, which may quote a hostile site.
+    out << mark << " " << line.name << ": " << util::DisplaySafeLines(line.detail) << "\n";
+    if (!line.hint.empty()) out << "    " << util::DisplaySafeLines(line.hint) << "\n";
   }
 }
 

@@ -14,6 +14,7 @@
 #include "parsers/extract.h"
 #include "parsers/profile.h"
 #include "util/files.h"
+#include "util/text.h"
 
 namespace leakwatch::app {
 namespace {
@@ -67,7 +68,8 @@ int RunParse(Context& ctx, const ParseFlags& flags) {
   if (!extraction.has_value()) {
     return ctx.Fail(Status::InvalidArgument("--url: " + extraction.error().message()));
   }
-  ctx.out() << parsers::ExtractionToJson(*extraction) << "\n";
+  // The page's text is the site's: C1 and bidi controls escaped like every JSON output.
+  ctx.out() << util::EscapeUnsafeInJson(parsers::ExtractionToJson(*extraction)) << "\n";
   return kExitOk;
 }
 

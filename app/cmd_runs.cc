@@ -3,7 +3,7 @@
 // anomaly rows ("limit: expansion ratio in member dump/zeros.bin of <url>"), so a
 // download that gave nothing can be explained without -v. The JSON schemas are in
 // docs/runs-format.md. URLs, member paths and details come from hostile sites: on a
-// terminal they pass notify::DisplaySafe.
+// terminal they pass util::DisplaySafe, in JSON util::EscapeUnsafeInJson.
 #include <fmt/format.h>
 
 #include <memory>
@@ -11,10 +11,10 @@
 #include <ostream>
 
 #include "app/commands.h"
-#include "notify/text.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/duration.h"
+#include "util/text.h"
 
 namespace leakwatch::app {
 namespace {
@@ -39,7 +39,7 @@ std::string ShortTime(int64_t t) {
   return s.substr(0, kTimeWidth);
 }
 
-std::string Safe(std::string_view text) { return notify::DisplaySafe(text, kMaxShownBytes); }
+std::string Safe(std::string_view text) { return util::DisplaySafe(text, kMaxShownBytes); }
 
 // "2 of 5 stored" when the run's bound dropped rows.
 std::string StoredNote(const store::AnomalyCounts& counts) {
@@ -82,9 +82,11 @@ nlohmann::ordered_json AnomalyJson(const store::Anomaly& a) {
           {"detail", a.detail}};
 }
 
-// Hostile bytes may not be UTF-8: replaced, never thrown on.
+// Hostile bytes may not be UTF-8: replaced, never thrown on; C1 and bidi controls,
+// which nlohmann::json writes raw, are escaped.
 std::string Dump(const nlohmann::ordered_json& j, int indent) {
-  return j.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  return util::EscapeUnsafeInJson(
+      j.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
 }
 
 Status CheckFormat(std::string_view format, std::string_view command) {

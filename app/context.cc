@@ -3,11 +3,9 @@
 #include <fmt/format.h>
 
 #include <ostream>
-#include <string_view>
-
-#include "util/text.h"
 
 #include "store/store.h"
+#include "util/text.h"
 
 namespace leakwatch::app {
 
@@ -78,13 +76,7 @@ int ExitCodeFor(const Status& status) {
 int Context::Fail(const Status& status) const {
   // A message may quote a hostile site or file (a URL, a member name): each of its
   // lines is made terminal-safe, the line breaks of multi-line reports kept.
-  std::string_view rest = status.message();
-  err_ << "leakwatch: ";
-  for (size_t eol = rest.find('\n'); eol != std::string_view::npos; eol = rest.find('\n')) {
-    err_ << util::DisplaySafe(rest.substr(0, eol)) << "\n";
-    rest.remove_prefix(eol + 1);
-  }
-  err_ << util::DisplaySafe(rest) << "\n";
+  err_ << "leakwatch: " << util::DisplaySafeLines(status.message()) << "\n";
   return ExitCodeFor(status);
 }
 

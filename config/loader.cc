@@ -23,6 +23,7 @@
 #include "util/duration.h"
 #include "util/files.h"
 #include "util/onion.h"
+#include "util/text.h"
 
 namespace leakwatch::config {
 namespace fs = std::filesystem;
@@ -69,20 +70,6 @@ std::string_view RefusedHeader(std::string_view name, HeaderScope scope) {
 // ---------------------------------------------------------------------------------------
 // Problem collection.
 
-// `s` with control characters written as \uXXXX, so a message stays on one line.
-std::string Printable(std::string_view s) {
-  std::string out;
-  for (const char c : s) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
-      out += fmt::format("\\u{:04X}", byte);
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 struct Problem {
   uint32_t line = 0;
   uint32_t column = 0;
@@ -123,7 +110,7 @@ class Context {
     if (!key_path.empty()) text += fmt::format("{}: ", key_path);
     text += message;
     // Keys and values may hold control characters; one problem stays one line.
-    problems_.push_back({line, column, Printable(text)});
+    problems_.push_back({line, column, util::EscapeUnsafe(text)});
   }
   void Error(const toml::source_region& where, std::string_view key_path,
              std::string_view message) {
@@ -652,7 +639,8 @@ std::string CheckRegex(const std::string& pattern, bool ignore_case, size_t& off
   if (re.ok()) return {};
   const size_t found = re.error_arg().empty() ? std::string::npos : pattern.find(re.error_arg());
   if (found != std::string::npos) offset = found;
-  return fmt::format("invalid regex at character {}: {}", offset + 1, Printable(re.error()));
+  return fmt::format("invalid regex at character {}: {}", offset + 1,
+                     util::EscapeUnsafe(re.error()));
 }
 
 // The column of character `offset` of the string value `node` when its raw text on the

@@ -11,7 +11,7 @@
 // URLs, member paths and details come from hostile sites: each is cut to its
 // kMaxAnomaly*Bytes (at a UTF-8 character boundary, ending "...") before it is
 // stored. They are stored raw otherwise: whoever shows them on a terminal must make
-// them safe (notify::DisplaySafe).
+// them safe (util/text.h).
 //
 // Thread safety: as the owning Store.
 #pragma once

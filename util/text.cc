@@ -80,6 +80,38 @@ std::string DisplaySafe(std::string_view text, size_t max_bytes) {
   return out;
 }
 
+std::string DisplaySafeLines(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t eol = text.find('\n'); eol != std::string_view::npos; eol = text.find('\n')) {
+    out += DisplaySafe(text.substr(0, eol));
+    out += '\n';
+    text.remove_prefix(eol + 1);
+  }
+  out += DisplaySafe(text);
+  return out;
+}
+
+std::string EscapeUnsafe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    const Decoded d = DecodeAt(text, i);
+    if (d.length == 0) {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[i++]));
+      continue;
+    }
+    if (IsUnsafeCodePoint(d.code_point)) {
+      out += fmt::format("\\u{:04x}", static_cast<uint32_t>(d.code_point));
+    } else {
+      out.append(text.substr(i, d.length));
+    }
+    i += d.length;
+  }
+  return out;
+}
+
 std::string EscapeUnsafeInJson(std::string_view json) {
   std::string out;
   out.reserve(json.size());

@@ -1,8 +1,9 @@
 // util/text: the one home for making attacker-controlled text (URLs, archive member
 // names, snippets, headers from hostile sites) safe on its way to a person. Text
 // outputs (the sightings table and CSV, mail text, log lines, CLI messages) pass it
-// through DisplaySafe; JSON outputs (sightings json/jsonl/export, webhook and exec-hook
-// bodies, JSON log lines, scan --jsonl) pass their serialised text through
+// through DisplaySafe (DisplaySafeLines for our own multi-line text, EscapeUnsafe where
+// the reader must see which character it was); JSON outputs (sightings json/jsonl/export, webhook
+// and exec-hook bodies, JSON log lines, scan --jsonl) pass their serialised text through
 // EscapeUnsafeInJson. A terminal, spreadsheet or log viewer then never acts on, nor is
 // misled by, a fetched byte: no escape sequence (C0 ESC or C1 CSI/OSC), no line that
 // is not ours, no text reordered by a bidi override.
@@ -30,6 +31,18 @@ bool IsUnsafeCodePoint(char32_t c);
 // character boundary once `max_bytes` bytes are written, with "..." appended (so at
 // most max_bytes + 6 bytes). The result is valid UTF-8 without unsafe code points.
 std::string DisplaySafe(std::string_view text, size_t max_bytes = kNoCut);
+
+// DisplaySafe for text whose line breaks are its own (a multi-line error report, a
+// checklist): each '\n'-separated line is made safe and the '\n's are kept, so a
+// hostile value inside one line still cannot start another.
+std::string DisplaySafeLines(std::string_view text);
+
+// `text` with every unsafe code point, tab, CR and LF included, written as a \uXXXX
+// escape (lower-case hex) and every byte of invalid UTF-8 as \xNN; the rest copied.
+// For messages that must stay on one line and show which character was there (a
+// config key or value quoted in an error). The result is valid UTF-8 without unsafe
+// code points.
+std::string EscapeUnsafe(std::string_view text);
 
 // Serialised JSON with every unsafe code point that appears raw written as a \uXXXX
 // escape (\u009b, \u202e). JSON allows DEL, C1 and bidi controls raw inside strings

@@ -7,10 +7,12 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "app/app.h"
 #include "demo/socks5_server.h"
+#include "tests/support/hostile_text.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/app/cli_runner.h"
 #include "util/sqlite.h"
@@ -245,6 +247,27 @@ TEST_CASE("crawl exits 75 at once while another crawl holds the lock", "[unit]")
   ::close(fd);
   CHECK(code == 75);
   CHECK(Contains(cli.err, "another leakwatch crawl is running"));
+}
+
+// Issue 14 item 8: `parse` prints the page's own text; its C1 and bidi controls are
+// escaped like in every other JSON output, the values unchanged.
+TEST_CASE("parse escapes C1 and bidi controls of a hostile page in its JSON", "[unit]") {
+  Cli cli;
+  const fs::path page = cli.home.Write("page.html",
+                                       "<html><head><title>a\xc2\x9b"
+                                       "2Jb\xe2\x80\xae"
+                                       "c</title></head><body><a href=\"/x\xc2\x9d"
+                                       "y\">l\xe2\x81\xa6ink</a></body></html>");
+  REQUIRE(cli({"parse", "--profile", "generic", "--url", "http://a.onion/", "--content-type",
+               "text/html", page.string()}) == 0);
+  INFO(cli.out);
+  CHECK(testing::FirstHostile(cli.out, "\n").value_or("") == "");
+  CHECK(Contains(cli.out, "\\u202e"));  // the title's (the HTML parser makes C1 U+FFFD)
+  CHECK(Contains(cli.out, "\\u2066"));  // the link text's
+  const nlohmann::json out = nlohmann::json::parse(cli.out);
+  CHECK(Contains(out["title"].get<std::string>(),
+                 "2Jb\xe2\x80\xae"
+                 "c"));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/store.h"
+#include "tests/support/hostile_text.h"
 #include "tests/unit/app/cli_runner.h"
 #include "util/clock.h"
 
@@ -190,6 +191,70 @@ TEST_CASE("sources shows the anomalies of each source's last run", "[unit]") {
   CHECK(Contains(f.cli.out, "last run " + std::to_string(f.second_run) +
                                 ": 3 anomalies (corrupt 2, limit 1): `leakwatch runs show " +
                                 std::to_string(f.second_run) + "`"));
+}
+
+// Issue 14 item 8: every C0, C1 and bidi control (and invalid UTF-8) stored from a
+// hostile site, through every output of runs, runs show, sources and doctor.
+TEST_CASE("runs, sources and doctor show no C0, C1 or bidi control of any stored text", "[unit]") {
+  using testing::FirstHostile;
+  const std::string hostile = testing::EveryHostileCodePoint();
+  Cli cli;
+  const fs::path db = cli.home / "lw.db";
+  int64_t run = 0;
+  {
+    util::FakeClock clock(util::FromUnixSeconds(1795766400));
+    auto store = store::Store::Open(db, clock);
+    REQUIRE(store.has_value());
+    const int64_t source = store->sources().Upsert("dump-site", "generic").value();
+    REQUIRE(store->sources()
+                .RecordFailure(source, store::SourceState::kFailing, "redirect", hostile)
+                .ok());
+    run = store->runs().Start(1).value();
+    store::FetchLogEntry fetch;
+    fetch.run_id = run;
+    fetch.source_id = source;
+    fetch.url = kUrl;
+    REQUIRE(store->fetches().Log(fetch).has_value());
+    REQUIRE(store->anomalies()
+                .Record(run, source, {{"http://a.onion/" + hostile, hostile, hostile, hostile}})
+                .has_value());
+    store::RunStats stats;
+    stats.errors = 1;
+    stats.errors_by_class = {{"evidence", 1}};
+    REQUIRE(store->runs().Finish(run, store::RunStatus::kFailed, stats, hostile).ok());
+  }
+  const fs::path config =
+      cli.home.Write("lw.toml", "[store]\ndb = \"" + db.string() +
+                                    "\"\n[[sources]]\nname = \"dump-site\"\nprofile = \"generic\"\n"
+                                    "urls = [\"http://" +
+                                    std::string(56, 'a') + ".onion/\"]\n");
+  const std::vector<std::vector<std::string>> commands = {
+      {"runs"},
+      {"runs", "--format", "json"},
+      {"runs", "show", std::to_string(run)},
+      {"runs", "show", std::to_string(run), "--format", "json"},
+      {"sources"},
+      {"doctor"}};
+  for (const auto& args : commands) {
+    std::vector<std::string> full = {"--config", config.string()};
+    full.insert(full.end(), args.begin(), args.end());
+    const int code = cli(full);
+    INFO(args.front() + " " + (args.size() > 1 ? args[1] : "") + " exit " + std::to_string(code) +
+         "\n" + cli.out + cli.err);
+    CHECK(code <= 1);
+    CHECK(FirstHostile(cli.out, "\n").value_or("") == "");
+    CHECK(FirstHostile(cli.err, "\n").value_or("") == "");
+  }
+  // The JSON still carries the stored values (escaped, not altered).
+  REQUIRE(cli({"--config", config.string(), "runs", "show", std::to_string(run), "--format",
+               "json"}) == 0);
+  const nlohmann::json shown = nlohmann::json::parse(cli.out);
+  REQUIRE(shown["anomaly_rows"].size() == 1);
+  const std::string detail = shown["anomaly_rows"][0]["detail"];
+  CHECK(detail.find("\xc2\x9b"
+                    "x\xc2\x9c") != std::string::npos);
+  CHECK(detail.find("\xe2\x80\xae"
+                    "x") != std::string::npos);
 }
 
 }  // namespace

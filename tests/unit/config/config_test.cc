@@ -156,7 +156,10 @@ TEST_CASE("unknown keys are errors, with a suggestion when one is close", "[unit
   CHECK(ErrorOf("[crawl]\nper_hots = 8\n") ==
         "leakwatch.toml:2:1: crawl.per_hots: unknown key, did you mean `per_host`?");
   CHECK(ErrorOf("[crawl]\nwhatever = 1\n") == "leakwatch.toml:2:1: crawl.whatever: unknown key");
-  CHECK(ErrorOf("[crawl]\n\"a\\nb\" = 1\n") == "leakwatch.toml:2:1: crawl.a\\u000Ab: unknown key");
+  CHECK(ErrorOf("[crawl]\n\"a\\nb\" = 1\n") == "leakwatch.toml:2:1: crawl.a\\u000ab: unknown key");
+  // C1 and bidi controls too (util::EscapeUnsafe): a key cannot reorder or hide the message.
+  CHECK(ErrorOf("[crawl]\n\"a\\u202eb\\u009b\" = 1\n") ==
+        "leakwatch.toml:2:1: crawl.a\\u202eb\\u009b: unknown key");
   CHECK(ErrorOf("[[sorces]]\nname = \"a\"\n") ==
         "leakwatch.toml:1:3: sorces: unknown key, did you mean `sources`?");
   CHECK(ErrorOf("[match.wacth]\nterms = []\n") ==
@@ -308,7 +311,7 @@ TEST_CASE("regexes are compiled at load, errors point at the bad character", "[u
   // Control characters from the pattern are escaped: one problem stays one line.
   CHECK(ErrorOf("[match.watch]\nregex = [\"\\n(\"]\n") ==
         "leakwatch.toml:2:11: match.watch.regex[0]: invalid regex at character 1: missing ): "
-        "\\u000A(");
+        "\\u000a(");
   const Config config =
       MustParse("[match.watch]\nregex = ['perceptics\\.com']\nterms = [\"CBP\"]\n");
   CHECK(config.match.watch.regex == std::vector<std::string>{"perceptics\\.com"});

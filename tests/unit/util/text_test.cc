@@ -81,6 +81,28 @@ TEST_CASE("EscapeUnsafeInJson writes C1 and bidi controls as \\u escapes, values
   }
 }
 
+TEST_CASE("DisplaySafeLines keeps the text's own line breaks, nothing else", "[unit]") {
+  CHECK(DisplaySafeLines("a\x1b[2J\nb\xe2\x80\xae\r\n\nc\t") == "a?[2J\nb? \n\nc ");
+  CHECK(DisplaySafeLines("") == "");
+  const std::string hostile = EveryHostileCodePoint();
+  const std::string safe = DisplaySafeLines(hostile + "\n" + hostile);
+  CHECK(std::count(safe.begin(), safe.end(), '\n') == 3);  // each copy's LF, and ours
+  CHECK_FALSE(FirstHostile(safe, "\n").has_value());
+}
+
+TEST_CASE("EscapeUnsafe shows which control it was, on one line", "[unit]") {
+  CHECK(EscapeUnsafe("a\nb") == "a\\u000ab");
+  CHECK(EscapeUnsafe("x\xc2\x9b"
+                     "1m\xe2\x80\xae"
+                     "y\x7f") == "x\\u009b1m\\u202ey\\u007f");
+  CHECK(EscapeUnsafe("bad\xff\xc0\xaf") == "bad\\xff\\xc0\\xaf");
+  CHECK(EscapeUnsafe("caf\xc3\xa9 \xf0\x9f\x94\x91") == "caf\xc3\xa9 \xf0\x9f\x94\x91");
+  const std::string escaped = EscapeUnsafe(EveryHostileCodePoint());
+  INFO(FirstHostile(escaped, "").value_or(""));
+  CHECK_FALSE(FirstHostile(escaped, "").has_value());
+  CHECK(escaped.find("\\u0000x") != std::string::npos);  // NUL shown, not a cut
+}
+
 // What util::Log writes to stderr while `emit` runs.
 std::string CaptureLog(LogFormat format, const std::function<void()>& emit) {
   testing::TempDir dir;
