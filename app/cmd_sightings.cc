@@ -215,7 +215,8 @@ std::string CsvOptional(const std::optional<std::string>& v) { return v ? CsvTex
 
 constexpr const char* kCsvHeader =
     "id,first_seen,last_seen,kind,score,source,url,member_path,sha256,linked_from,snippet,"
-    "evidence_warc,evidence_warc_offset,run_id,acked_at,acked_by,ack_note\r\n";
+    "evidence_warc,evidence_warc_offset,run_id,acked_at,acked_by,ack_note,part_offset,part_length,"
+    "object_size\r\n";
 
 void PrintCsv(std::ostream& out, const std::vector<store::Sighting>& rows) {
   out << kCsvHeader;
@@ -228,7 +229,9 @@ void PrintCsv(std::ostream& out, const std::vector<store::Sighting>& rows) {
         << (s.evidence_warc_offset ? std::to_string(*s.evidence_warc_offset) : "") << ','
         << (s.run_id ? std::to_string(*s.run_id) : "") << ','
         << (s.acked_at ? Rfc3339(*s.acked_at) : "") << ',' << CsvOptional(s.acked_by) << ','
-        << CsvOptional(s.ack_note) << "\r\n";
+        << CsvOptional(s.ack_note) << ',' << (s.part ? std::to_string(s.part->offset) : "") << ','
+        << (s.part ? std::to_string(s.part->length) : "") << ','
+        << (s.part && s.part->object_size ? std::to_string(*s.part->object_size) : "") << "\r\n";
   }
 }
 
@@ -328,6 +331,13 @@ int RunShow(Context& ctx, const SightingsFlags& flags) {
     field("evidence", "(none recorded)");
   }
   if (s->run_id) field("run", std::to_string(*s->run_id));
+  if (s->part) {
+    field("part", fmt::format("bytes {} to {} of {} (matched in part: a download stopped early "
+                              "or resumed)",
+                              s->part->offset, s->part->offset + s->part->length,
+                              s->part->object_size ? std::to_string(*s->part->object_size)
+                                                   : std::string("an unknown size")));
+  }
   if (s->acked_at) {
     field("acked", fmt::format("{} by {}", Rfc3339(*s->acked_at), safe(s->acked_by.value_or("?"))));
     if (s->ack_note) field("ack note", safe(*s->ack_note));

@@ -137,9 +137,11 @@ struct CrawlConfig {
   Milliseconds file_total_timeout{60 * 60 * 1000};  // 1s..24h per file transfer
   uint64_t low_speed_limit = 1024;                  // bytes/s, 0 disables the check
   Milliseconds low_speed_time{60 * 1000};           // 1s..1h below the limit -> abort
-  uint64_t page_max_bytes = 8 * kMiB;               // cap for pages (HTML, text)
-  uint64_t file_max_bytes = 1 * kGiB;               // cap for files and attachments
-  uint64_t spool_threshold = 8 * kMiB;              // bodies above this go to a temp file
+  // Bytes read per fetch; past them what arrived is matched as a part (see the example
+  // config) and a file is continued by the next run.
+  uint64_t page_max_bytes = 8 * kMiB;   // pages (HTML, text)
+  uint64_t file_max_bytes = 1 * kGiB;   // files: anything that is not a page
+  uint64_t spool_threshold = 8 * kMiB;  // bodies above this go to a temp file
   // Response bodies held in memory at once; past it, bodies are spooled to files.
   uint64_t memory_budget = 256 * kMiB;
   // Where spool files go; empty = the system temporary directory ($TMPDIR or /tmp).

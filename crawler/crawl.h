@@ -12,11 +12,19 @@
 // followed while pages yield new URLs and the source's page budget lasts. Items and
 // files are fetched once (items again only when the source says so). Transient
 // failures are retried in later runs with exponential back-off and jitter (429/503
-// Retry-After honoured); permanent ones (404, 410, too_large, refused redirects) are
-// recorded and never retried. Unchanged bodies (304, or the same SHA-256 as last time)
-// are not processed again. A source redirected to its login page (login_pattern) is
-// marked session_expired and gets no further request in that run; the next run tries
-// once more, in case its cookies were renewed.
+// Retry-After honoured); permanent ones (404, 410, refused redirects) are recorded and
+// never retried. Unchanged bodies (304, or the same SHA-256 as last time) are not
+// processed again.
+//
+// Big files: a response is a file when it is not HTML or text (whatever the link looked
+// like). A body past its cap, and a file cut by a timeout, a broken circuit or the
+// run's stop, is processed as a part (its sightings carry NewSighting::part, its WARC
+// response record WARC-Truncated). When the server named a validator, the next run
+// continues the file with "Range: bytes=N-" and If-Range, N a little before where this
+// part ended (parts overlap by up to 64 KiB, so records and chunks cut at a boundary are
+// matched whole); a changed file or a server without ranges sends it from the start. A source
+// redirected to its login page (login_pattern) is marked session_expired and gets no further
+// request in that run; the next run tries once more, in case its cookies were renewed.
 //
 // Evidence: for every fetched object that produced at least one sighting (archive
 // members included: the evidence is the outer response), the writer appends request,

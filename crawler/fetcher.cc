@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -30,6 +31,24 @@ constexpr int kMaxEvents = 64;
 constexpr std::string_view kSocks5hScheme = "socks5h://";
 
 std::once_flag g_curl_init_once;
+
+// A Content-Length value; nullopt when it is not a plain decimal number.
+std::optional<uint64_t> ParseLength(std::string_view value) {
+  uint64_t n = 0;
+  const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (value.empty() || ec != std::errc() || ptr != value.data() + value.size()) return std::nullopt;
+  return n;
+}
+
+// Whether a 2xx transfer stopped by `error` after bytes arrived is delivered as a
+// truncated body: always at the cap; for a file also when time, speed, the connection
+// or the run's stop cut it (what arrived is matched; the crawl resumes the rest).
+bool DeliversTruncated(ErrorClass error, BodyKind kind) {
+  if (error == ErrorClass::kTooLarge) return true;
+  if (kind != BodyKind::kFile) return false;
+  return error == ErrorClass::kTimeout || error == ErrorClass::kTooSlow ||
+         error == ErrorClass::kNetwork || error == ErrorClass::kCancelled;
+}
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -226,6 +245,8 @@ struct Fetcher::Impl {
     char error[CURL_ERROR_SIZE] = {};
     Body body;
     uint64_t cap = 0;
+    BodyKind body_kind = BodyKind::kPage;  // decided at the first body byte of each hop
+    bool body_kind_decided = false;
     bool too_large = false;
     bool spool_failed = false;
     bool cancelled = false;
@@ -235,6 +256,8 @@ struct Fetcher::Impl {
     bool response_head_truncated = false;
     util::TimePoint fetched_at{};
     std::optional<std::string> etag, last_modified, retry_after, location, content_type;
+    std::optional<std::string> content_disposition, content_range, content_encoding;
+    std::optional<uint64_t> content_length;
     std::chrono::steady_clock::time_point started{};
     Impl* impl = nullptr;
 
@@ -303,7 +326,17 @@ struct Fetcher::Impl {
   static size_t OnWrite(char* data, size_t size, size_t n, void* user) {
     auto* t = static_cast<Transfer*>(user);
     const size_t len = size * n;
+    if (!t->body_kind_decided) {
+      t->body_kind_decided = true;
+      t->body_kind =
+          ResponseBodyKind(t->request.kind, t->content_type.value_or(""),
+                           t->content_disposition.value_or(""), std::string_view(data, len));
+      if (t->body_kind == BodyKind::kFile) t->cap = t->impl->options.max_file_bytes;
+    }
     if (t->body.size_ + len > t->cap) {
+      // Keep what fits: the body up to the cap is delivered as a truncated object.
+      const size_t fits = static_cast<size_t>(t->cap - t->body.size_);
+      if (fits > 0 && !t->impl->Append(*t, std::string_view(data, fits))) return 0;
       t->too_large = true;
       return 0;
     }
@@ -320,6 +353,10 @@ struct Fetcher::Impl {
       t->retry_after.reset();
       t->location.reset();
       t->content_type.reset();
+      t->content_disposition.reset();
+      t->content_range.reset();
+      t->content_encoding.reset();
+      t->content_length.reset();
       t->header_bytes = 0;
       t->response_head.assign(line.substr(0, kMaxEvidenceHeadBytes));
       t->response_head_truncated = line.size() > kMaxEvidenceHeadBytes;
@@ -346,6 +383,14 @@ struct Fetcher::Impl {
       t->location = std::move(value);
     else if (name == "content-type")
       t->content_type = std::move(value);
+    else if (name == "content-disposition")
+      t->content_disposition = std::move(value);
+    else if (name == "content-range")
+      t->content_range = std::move(value);
+    else if (name == "content-encoding" && Lower(value) != "identity")
+      t->content_encoding = std::move(value);
+    else if (name == "content-length")
+      t->content_length = ParseLength(value);
     return len;
   }
 
@@ -405,7 +450,8 @@ struct Fetcher::Impl {
 
   // The custom header lines this hop sends, in order: Options::headers, except those the
   // source replaces; the source's extra_headers when SendsSourceHeaders allowed them
-  // (t.source_headers); the conditional GET validators on the first hop only.
+  // (t.source_headers); the conditional GET validators on the first hop only; the
+  // resume range (FetchRequest::resume).
   std::vector<std::string> HopHeaders(const Transfer& t) const {
     const FetchRequest& r = t.request;
     std::vector<std::string> lines;
@@ -422,6 +468,13 @@ struct Fetcher::Impl {
     if (t.hops == 0) {
       if (r.etag) lines.push_back("If-None-Match: " + *r.etag);
       if (r.last_modified) lines.push_back("If-Modified-Since: " + *r.last_modified);
+    }
+    // The resume range on every hop: a redirect to a mirror still asks for the rest of
+    // the same object.
+    if (r.resume) {
+      lines.push_back("Range: bytes=" + std::to_string(r.resume->offset) + "-");
+      lines.push_back("If-Range: " + r.resume->validator);
+      lines.push_back("Accept-Encoding: identity");
     }
     return lines;
   }
@@ -490,9 +543,12 @@ struct Fetcher::Impl {
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
     }
+    // No CURLOPT_MAXFILESIZE: a body over its cap is read up to the cap and delivered
+    // truncated (OnWrite), not refused on its Content-Length.
     const bool file = r.kind == BodyKind::kFile;
     t.cap = file ? options.max_file_bytes : options.max_page_bytes;
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t.cap));
+    t.body_kind = r.kind;
+    t.body_kind_decided = false;
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(options.connect_timeout.count()));
     const auto total = file ? options.file_total_timeout : options.page_total_timeout;
@@ -721,6 +777,7 @@ struct Fetcher::Impl {
         t->body = Body();
         t->body.budget_ = budget;
         t->too_large = false;
+        t->spool_failed = false;
         t->location.reset();
         pending.push_front(std::move(t));
         return;
@@ -740,21 +797,42 @@ struct Fetcher::Impl {
     r.last_modified = std::move(t->last_modified);
     r.content_type = std::move(t->content_type);
     r.retry_after = std::move(t->retry_after);
+    r.body_kind = t->body_kind;
+    r.content_decoded = t->content_encoding.has_value();
+    constexpr long kFirstSuccess = 200;
+    constexpr long kFirstRedirect = 300;
+    constexpr long kPartialContent = 206;
+    const bool success = status >= kFirstSuccess && status < kFirstRedirect;
     if (error == ErrorClass::kNone) {
       error = FromHttpStatus(static_cast<int>(status));
+    } else if (success && t->body.size() > 0 && !t->spool_failed &&
+               DeliversTruncated(error, t->body_kind)) {
+      r.truncated_by = error;
+      error = ErrorClass::kNone;
     } else {
       r.error_detail = t->spool_failed ? "cannot write spool file" : std::string(t->error);
       if (code == CURLE_PROXY) r.socks_reply = ParseSocksReplyFromCurlError(t->error);
       if (error == ErrorClass::kTooLarge) {
-        r.error_detail = "body larger than " + std::to_string(t->cap) + " bytes";
+        r.error_detail = "nothing received before the " + std::to_string(t->cap) + "-byte cap";
       }
     }
-    r.error = error;
-    constexpr long kFirstSuccess = 200;
-    constexpr long kFirstRedirect = 300;
-    if (error == ErrorClass::kNone && status >= kFirstSuccess && status < kFirstRedirect) {
-      r.body = std::move(t->body);
+    if (error == ErrorClass::kNone && status == kPartialContent) {
+      // Only an answer to our own resume range is accepted, and only at its offset:
+      // bytes from anywhere else would be matched as if they were the rest.
+      const auto range = ParseContentRange(t->content_range.value_or(""));
+      if (!t->request.resume || !range || range->first != t->request.resume->offset) {
+        error = ErrorClass::kNetwork;
+        r.error_detail = "206 answer that does not continue the requested range (Content-Range: " +
+                         t->content_range.value_or("none") + ")";
+      } else {
+        r.range_start = range->first;
+        r.object_size = range->total;
+      }
+    } else if (error == ErrorClass::kNone && !r.content_decoded) {
+      r.object_size = t->content_length;
     }
+    r.error = error;
+    if (error == ErrorClass::kNone && success) r.body = std::move(t->body);
     PushResult(std::move(r));
   }
 

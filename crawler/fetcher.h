@@ -12,7 +12,8 @@
 // http/https are allowed at all.
 //
 // Limits: Options::concurrency transfers at once, per_host and min_delay per host
-// (HostPoliteness), page/file caps (aborted and reported kTooLarge), connect / total /
+// (HostPoliteness), page/file caps (the transfer stops there and what arrived is
+// delivered, marked truncated_by kTooLarge), connect / total /
 // low-speed timeouts, memory: bodies above spool_threshold_bytes, or arriving while
 // memory_budget_bytes is used up, go to an unlinked private temp file.
 //
@@ -42,8 +43,6 @@
 #include "util/status.h"
 
 namespace leakwatch::crawler {
-
-enum class BodyKind { kPage, kFile };
 
 struct FetchRequest {
   uint64_t id = 0;  // the caller's tag, returned in the result
@@ -75,6 +74,16 @@ struct FetchRequest {
   // Per-source politeness overrides (0 / nullopt: Options).
   int per_host = 0;
   std::optional<std::chrono::milliseconds> min_delay;
+  // Continue an object received in part before: "Range: bytes=<offset>-" with
+  // "If-Range: <validator>" (a strong ETag or a Last-Modified date) and
+  // "Accept-Encoding: identity", so offsets count the object's own bytes. The answer is
+  // a 206 whose body starts at `offset` (FetchResult::range_start), or a 200 with the
+  // whole object when the server ignores ranges or the object changed.
+  struct Resume {
+    uint64_t offset = 0;
+    std::string validator;
+  };
+  std::optional<Resume> resume;
 };
 
 // A response body, in memory or in an unlinked private temp file. Move-only; the
@@ -125,6 +134,24 @@ struct FetchResult {
   std::optional<std::string> retry_after;  // raw header value
   Body body;                               // only for 2xx responses
   int64_t duration_ms = 0;
+
+  // What the body was read as (ResponseBodyKind in policy.h): a page request answered
+  // with an image or an archive is a file, read under the file cap.
+  BodyKind body_kind = BodyKind::kPage;
+  // Set when a 2xx body is delivered although it ended early: at its cap (kTooLarge),
+  // or, for a file, at a timeout, a too-slow transfer, a broken connection or the run's
+  // stop (kTimeout, kTooSlow, kNetwork, kCancelled) after bytes had arrived. The body
+  // is then matched as a truncated object, not recorded as a failure.
+  std::optional<ErrorClass> truncated_by;
+  // The object's whole length when the server stated it: a 200's Content-Length, a
+  // 206's Content-Range total. Unset when the body was content-decoded (the length
+  // counted encoded bytes).
+  std::optional<uint64_t> object_size;
+  // Where `body` starts in the object: 0, or a 206 answer's first byte.
+  uint64_t range_start = 0;
+  // The response had a Content-Encoding that libcurl decoded: body offsets are not
+  // object offsets, so such a body cannot be resumed by Range.
+  bool content_decoded = false;
 
   // Evidence of the final hop (what a WARC request/response pair records), kept for
   // every response that came back:

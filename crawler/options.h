@@ -31,7 +31,8 @@ struct Options {
   // Minimum time between two request starts against one host.
   milliseconds min_delay{1000};
 
-  // Body caps; past them the transfer is aborted and recorded as too_large.
+  // Bytes read per transfer; past them the transfer stops and the body up to the cap is
+  // delivered, marked truncated (FetchResult::truncated_by).
   uint64_t max_page_bytes = 8ull << 20;  // listings and items (HTML)
   uint64_t max_file_bytes = 1ull << 30;  // attachments and downloads
   // Bodies above this are spooled to a private temp file instead of memory.

@@ -45,6 +45,10 @@ struct FetchedContent {
   std::string_view content_type;
   const Body& body;  // in memory or spooled; read with Body::Read
   std::string_view sha256_hex;
+  // Set when `body` is only part of the object (a download stopped at its cap, by time,
+  // a broken circuit or the run's stop, or a resumed range): it is matched as a
+  // truncated object and its sightings carry the part.
+  std::optional<store::NewSighting::Part> part;
 };
 
 // Implementations must be thread safe: Process runs on several workers at once.

@@ -146,6 +146,11 @@ ProcessedPage ParsersPageProcessor::Process(const FetchedContent& content) {
     out.anomalies.push_back(
         OfPage(content.url, "page_spooled", "page not parsed (larger than the spool threshold)"));
   }
+  if (page && content.part) {
+    out.anomalies.push_back(OfPage(
+        content.url, "page_truncated",
+        "page cut at " + std::to_string(content.body.size()) + " bytes; the rest was not read"));
+  }
 
   if (watchlist_ != nullptr && page && IsPlainText(content.content_type) &&
       !content.body.spooled()) {
@@ -186,6 +191,7 @@ ProcessedPage ParsersPageProcessor::Process(const FetchedContent& content) {
     s.score = f.score;
     s.dataset_refs = nlohmann::json(f.dataset_refs).dump();
     if (!f.snippet.empty()) s.snippet = f.snippet;
+    s.part = content.part;
     // A records finding's dataset_refs name only its first match::kMaxRefsPerFinding
     // records: coverage takes every one. Other findings leave it to the store, which
     // derives it from dataset_refs.

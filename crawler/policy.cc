@@ -21,7 +21,104 @@ bool MatchesLoginPattern(const std::string& pattern, const std::string& url) {
   return re.ok() && RE2::PartialMatch(url, re);
 }
 
+std::string LowerAscii(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// The media type of a Content-Type value, lower case, without parameters.
+std::string MediaType(std::string_view content_type) {
+  const size_t semicolon = content_type.find(';');
+  std::string_view type = content_type.substr(0, semicolon);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  return LowerAscii(type);
+}
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
+}
+
+// Bytes that a page never begins with: a NUL in the first bytes, or the magic of a
+// common image, archive or document format.
+bool LooksBinary(std::string_view first_bytes) {
+  constexpr size_t kSniffBytes = 512;
+  static constexpr std::string_view kMagics[] = {
+      std::string_view("\xFF\xD8\xFF", 3),  // JPEG
+      std::string_view("\x89PNG", 4),       // PNG
+      "GIF8",                               // GIF
+      std::string_view("PK\x03\x04", 4),    // zip (and docx, xlsx, jar)
+      std::string_view("\x1F\x8B", 2),      // gzip
+      "BZh",                                // bzip2
+      std::string_view("\xFD"
+                       "7zXZ",
+                       5),                      // xz
+      std::string_view("\x28\xB5\x2F\xFD", 4),  // zstd
+      std::string_view("7z\xBC\xAF", 4),        // 7-Zip
+      "Rar!",                                   // RAR
+      "%PDF-",                                  // PDF
+      "SQLite format 3",                        // SQLite
+  };
+  for (std::string_view magic : kMagics) {
+    if (StartsWith(first_bytes, magic)) return true;
+  }
+  if (StartsWith(first_bytes, "RIFF") && first_bytes.size() >= 12 &&
+      first_bytes.substr(8, 4) == "WEBP") {
+    return true;
+  }
+  return first_bytes.substr(0, kSniffBytes).find('\0') != std::string_view::npos;
+}
+
 }  // namespace
+
+BodyKind ResponseBodyKind(BodyKind requested, std::string_view content_type,
+                          std::string_view content_disposition, std::string_view first_bytes) {
+  if (requested == BodyKind::kFile) return BodyKind::kFile;
+  if (LowerAscii(content_disposition).find("attachment") != std::string::npos) {
+    return BodyKind::kFile;
+  }
+  const std::string type = MediaType(content_type);
+  if (type.empty()) return LooksBinary(first_bytes) ? BodyKind::kFile : BodyKind::kPage;
+  if (type == "text/html" || type == "application/xhtml+xml" || type == "text/plain") {
+    // A server that labels everything text/html still serves a JPEG as a JPEG.
+    return LooksBinary(first_bytes) ? BodyKind::kFile : BodyKind::kPage;
+  }
+  return BodyKind::kFile;
+}
+
+std::optional<ContentRange> ParseContentRange(std::string_view value) {
+  auto number = [](std::string_view digits) -> std::optional<uint64_t> {
+    uint64_t n = 0;
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size()) {
+      return std::nullopt;
+    }
+    return n;
+  };
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\r')) value.remove_suffix(1);
+  if (LowerAscii(value.substr(0, 6)) != "bytes ") return std::nullopt;
+  value.remove_prefix(6);
+  const size_t dash = value.find('-');
+  const size_t slash = value.find('/');
+  if (dash == std::string_view::npos || slash == std::string_view::npos || slash < dash) {
+    return std::nullopt;
+  }
+  ContentRange range;
+  const auto first = number(value.substr(0, dash));
+  const auto last = number(value.substr(dash + 1, slash - dash - 1));
+  if (!first || !last || *last < *first) return std::nullopt;
+  range.first = *first;
+  range.last = *last;
+  const std::string_view total = value.substr(slash + 1);
+  if (total != "*") {
+    range.total = number(total);
+    if (!range.total || *range.total <= range.last) return std::nullopt;
+  }
+  return range;
+}
 
 RedirectDecision DecideRedirect(const RedirectRules& rules, std::string_view current_url,
                                 std::string_view location, int hops_so_far) {

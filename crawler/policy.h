@@ -104,6 +104,31 @@ class HostPoliteness {
   std::map<std::string, HostState, std::less<>> hosts_;
 };
 
+// ---- Bodies ------------------------------------------------------------------------
+
+// How a response body is read: a page is parsed for links and text (under the page
+// cap); a file is matched as one object, archives expanded (under the file cap).
+enum class BodyKind { kPage, kFile };
+
+// What a response turned out to be, decided once its first body bytes arrive. A request
+// made for a file stays a file. A request made for a page stays a page only when the
+// response is one: Content-Type text/html, application/xhtml+xml or text/plain, or,
+// without a Content-Type, bytes that do not look binary (no NUL or known file magic in
+// `first_bytes`). Anything else (an image, an archive, application/octet-stream, a
+// Content-Disposition "attachment") is a file, whatever the link looked like: a listing
+// links JPEGs and split archive parts as plain hrefs.
+BodyKind ResponseBodyKind(BodyKind requested, std::string_view content_type,
+                          std::string_view content_disposition, std::string_view first_bytes);
+
+// A Content-Range response header, "bytes FIRST-LAST/TOTAL" (TOTAL may be "*").
+struct ContentRange {
+  uint64_t first = 0;
+  uint64_t last = 0;
+  std::optional<uint64_t> total;
+};
+// nullopt when `value` is not a well-formed byte range (last before first, overflow).
+std::optional<ContentRange> ParseContentRange(std::string_view value);
+
 // ---- Adapter health ------------------------------------------------------------------
 
 // Recent yields needed before a listing's yield is judged at all.

@@ -54,8 +54,14 @@ struct Route {
   std::string body;
   bool gzip = false;  // send `body` gzip-compressed with Content-Encoding: gzip
   uint64_t generated_size = 0;
-  size_t chunk_size = 64 * 1024;                // generated / endless bodies go out in chunks
+  size_t chunk_size = 64 * 1024;                // bodies go out in chunks of this size
   std::chrono::milliseconds chunk_interval{0};  // pause between chunks (slow drip)
+
+  // A fixed, uncompressed body answers "Range: bytes=N-" with 206 and the rest from N
+  // (Content-Range), unless an If-Range names another ETag / Last-Modified than the
+  // route's (then 200 with the whole body, as the object changed). Off: Range headers
+  // are ignored, as many servers do.
+  bool ranges = false;
 
   // When set, a request whose Cookie header lacks this "name=value" pair gets a 302 to
   // `login_location` (or a 403 when that is empty).

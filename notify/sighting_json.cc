@@ -43,6 +43,13 @@ nlohmann::json SightingJsonValue(const store::Sighting& s) {
   out["dataset_refs"] = std::move(refs);
   out["evidence"] = std::move(evidence);
   out["run_id"] = s.run_id.has_value() ? json(*s.run_id) : json(nullptr);
+  json part = nullptr;
+  if (s.part.has_value()) {
+    part = {{"offset", s.part->offset},
+            {"length", s.part->length},
+            {"object_size", s.part->object_size ? json(*s.part->object_size) : json(nullptr)}};
+  }
+  out["part"] = std::move(part);
   out["ack"] = std::move(ack);
   return out;
 }

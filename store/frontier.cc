@@ -14,7 +14,7 @@ constexpr const char* kInsertUrl =
 #define LW_FRONTIER_COLUMNS                                                               \
   "id, source_id, url, kind, depth, discovered_from, state, discovered_at, next_due_at, " \
   "attempts, last_status, last_attempt_at, etag, last_modified, content_hash, "           \
-  "lease_run_id, last_run_id"
+  "lease_run_id, last_run_id, resume_offset, resume_validator, object_size"
 constexpr const char* kSelectDue = detail::kTakeDueSql;
 constexpr const char* kGetById = "SELECT " LW_FRONTIER_COLUMNS " FROM frontier WHERE id = ?1";
 constexpr const char* kFind =
@@ -26,7 +26,8 @@ constexpr const char* kComplete =
     "UPDATE frontier SET state = CASE WHEN ?2 IS NULL THEN 'done' ELSE 'pending' END, "
     "next_due_at = coalesce(?2, next_due_at), attempts = 0, last_status = ?3, "
     "last_attempt_at = ?4, etag = ?5, last_modified = ?6, content_hash = ?7, "
-    "lease_run_id = NULL WHERE id = ?1";
+    "lease_run_id = NULL, resume_offset = ?8, resume_validator = ?9, object_size = ?10 "
+    "WHERE id = ?1";
 constexpr const char* kFailTransient =
     "UPDATE frontier SET state = 'pending', next_due_at = ?2, attempts = attempts + 1, "
     "last_status = ?3, last_attempt_at = ?4, lease_run_id = NULL WHERE id = ?1";
@@ -75,6 +76,9 @@ Result<FrontierEntry> ReadEntry(util::Statement& st) {
   e.content_hash = st.ColumnOptionalText(14);
   e.lease_run_id = st.ColumnOptionalInt(15);
   e.last_run_id = st.ColumnOptionalInt(16);
+  e.resume_offset = st.ColumnInt(17);
+  e.resume_validator = st.ColumnOptionalText(18);
+  e.object_size = st.ColumnOptionalInt(19);
   return e;
 }
 
@@ -149,9 +153,20 @@ Result<std::vector<FrontierEntry>> FrontierRepository::TakeDue(int64_t run_id, i
 }
 
 Status FrontierRepository::Complete(int64_t id, const FetchCompletion& c) {
-  LW_ASSIGN_OR_RETURN(int64_t changed,
-                      core_.Write(kComplete, id, c.revisit_at, std::string_view(c.last_status),
-                                  core_.Now(), c.etag, c.last_modified, c.content_hash));
+  if (c.resume && (c.resume->offset <= 0 || c.resume->validator.empty())) {
+    return Status::InvalidArgument("frontier resume needs a positive offset and a validator");
+  }
+  const int64_t resume_offset = c.resume ? c.resume->offset : 0;
+  std::optional<std::string> validator;
+  std::optional<int64_t> object_size;
+  if (c.resume) {
+    validator = c.resume->validator;
+    object_size = c.resume->object_size;
+  }
+  LW_ASSIGN_OR_RETURN(
+      int64_t changed,
+      core_.Write(kComplete, id, c.revisit_at, std::string_view(c.last_status), core_.Now(), c.etag,
+                  c.last_modified, c.content_hash, resume_offset, validator, object_size));
   return ChangedOrNotFound(changed, id);
 }
 

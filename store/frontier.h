@@ -61,6 +61,11 @@ struct FrontierEntry {
   std::optional<std::string> content_hash;   // hex SHA-256 of the last body
   std::optional<int64_t> lease_run_id;       // set while in_flight
   std::optional<int64_t> last_run_id;        // the last run that took it
+  // A file received in part by an earlier fetch (FetchCompletion::resume): the next
+  // fetch asks for the rest from `resume_offset` if `resume_validator` still holds.
+  int64_t resume_offset = 0;  // 0: nothing to resume
+  std::optional<std::string> resume_validator;
+  std::optional<int64_t> object_size;  // the whole object, when the server stated it
 };
 
 // Outcome of a successful fetch (2xx, or 304 Not Modified).
@@ -72,6 +77,17 @@ struct FetchCompletion {
   // When set, the URL becomes pending again at this time (listings, revisited items);
   // when unset it is done for good.
   std::optional<int64_t> revisit_at;
+  // Set when the object was received only in part and can be continued: the bytes of
+  // the object received so far (> 0), the validator (a strong ETag or a Last-Modified
+  // date, non-empty) that must still hold for the rest to belong to them, and the
+  // object's size when known. Pair it with revisit_at. Unset: the resume state is
+  // cleared.
+  struct Resume {
+    int64_t offset = 0;
+    std::string validator;
+    std::optional<int64_t> object_size;
+  };
+  std::optional<Resume> resume;
 };
 
 struct FrontierCounts {

@@ -56,6 +56,11 @@
 //     PRIMARY KEY (run_id, source_id, kind)
 //   and INDEX fetches (source_id, run_id), for a source's latest run.
 //
+// SCHEMA version 4 adds (partial downloads, see FrontierEntry::resume_offset and
+// NewSighting::part):
+//   frontier.resume_offset (0 = nothing to resume), resume_validator?, object_size?
+//   sightings.part_offset?, part_length?, object_size?  (part_* NULL: the whole object)
+//
 // ADDING A MIGRATION: append {N, "what", "SQL"} to kMigrations, bump
 // kLatestSchemaVersion in store.h, and add the version to the migration test's
 // list of earlier versions (tests/unit/store/migrations_test.cc). Never edit a
@@ -254,10 +259,20 @@ CREATE TABLE anomaly_counts (
 CREATE INDEX fetches_by_source ON fetches (source_id, run_id);
 )sql";
 
+constexpr const char* kSchemaV4 = R"sql(
+ALTER TABLE frontier ADD COLUMN resume_offset INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE frontier ADD COLUMN resume_validator TEXT;
+ALTER TABLE frontier ADD COLUMN object_size INTEGER;
+ALTER TABLE sightings ADD COLUMN part_offset INTEGER;
+ALTER TABLE sightings ADD COLUMN part_length INTEGER;
+ALTER TABLE sightings ADD COLUMN object_size INTEGER;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kSchemaV1},
     {2, "meta table (retention's last prune time)", kSchemaV2},
     {3, "anomalies and their counts per run", kSchemaV3},
+    {4, "partial downloads: resume offsets and matched parts", kSchemaV4},
 };
 static_assert(std::size(kMigrations) == kLatestSchemaVersion,
               "one migration per schema version: update kLatestSchemaVersion in store.h");

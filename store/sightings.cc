@@ -13,12 +13,13 @@ constexpr const char* kFindSame =
 constexpr const char* kTouch = "UPDATE sightings SET last_seen = max(last_seen, ?2) WHERE id = ?1";
 constexpr const char* kInsert =
     "INSERT INTO sightings (source, url, member_path, sha256, kind, score, dataset_refs, "
-    "linked_from, snippet, evidence_warc, evidence_warc_offset, run_id, first_seen, last_seen) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)";
+    "linked_from, snippet, evidence_warc, evidence_warc_offset, run_id, first_seen, last_seen, "
+    "part_offset, part_length, object_size) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16)";
 #define LW_SIGHTING_COLUMNS                                                                  \
   "id, source, url, member_path, sha256, kind, score, dataset_refs, linked_from, snippet, "  \
   "evidence_warc, evidence_warc_offset, run_id, first_seen, last_seen, acked_at, acked_by, " \
-  "ack_note"
+  "ack_note, part_offset, part_length, object_size"
 constexpr const char* kGet = "SELECT " LW_SIGHTING_COLUMNS " FROM sightings WHERE id = ?1";
 constexpr const char* kQuery =
     "SELECT " LW_SIGHTING_COLUMNS
@@ -61,6 +62,10 @@ Result<Sighting> ReadSighting(util::Statement& st) {
   s.acked_at = st.ColumnOptionalInt(15);
   s.acked_by = st.ColumnOptionalText(16);
   s.ack_note = st.ColumnOptionalText(17);
+  if (const auto offset = st.ColumnOptionalInt(18)) {
+    s.part =
+        NewSighting::Part{*offset, st.ColumnOptionalInt(19).value_or(0), st.ColumnOptionalInt(20)};
+  }
   return s;
 }
 
@@ -68,6 +73,9 @@ Status Validate(const NewSighting& s) {
   if (s.url.empty()) return Status::InvalidArgument("sighting without a URL");
   if (s.sha256.empty()) return Status::InvalidArgument("sighting without a sha256: " + s.url);
   if (!std::isfinite(s.score)) return Status::InvalidArgument("sighting score is not finite");
+  if (s.part && (s.part->offset < 0 || s.part->length < 0)) {
+    return Status::InvalidArgument("sighting part with a negative offset or length: " + s.url);
+  }
   if (!nlohmann::json::accept(s.dataset_refs)) {
     return Status::InvalidArgument("sighting dataset_refs is not JSON: " + s.url);
   }
@@ -94,13 +102,20 @@ Result<SightingUpsert> SightingRepository::Upsert(const NewSighting& s) {
       result = SightingUpsert{*existing, false};
       return core_.Execute(kTouch, *existing, seen_at);
     }
+    std::optional<int64_t> part_offset, part_length, object_size;
+    if (s.part) {
+      part_offset = s.part->offset;
+      part_length = s.part->length;
+      object_size = s.part->object_size;
+    }
     LW_ASSIGN_OR_RETURN(auto insert, core_.Prepare(kInsert));
     LW_RETURN_IF_ERROR(insert
                            ->BindAll(std::string_view(s.source), std::string_view(s.url),
                                      std::string_view(s.member_path), std::string_view(s.sha256),
                                      SightingKindName(s.kind), s.score,
                                      std::string_view(s.dataset_refs), s.linked_from, s.snippet,
-                                     s.evidence_warc, s.evidence_warc_offset, s.run_id, seen_at)
+                                     s.evidence_warc, s.evidence_warc_offset, s.run_id, seen_at,
+                                     part_offset, part_length, object_size)
                            .Run());
     result = SightingUpsert{core_.db().LastInsertRowId(), true};
     return Status::Ok();

@@ -39,6 +39,15 @@ struct NewSighting {
   std::optional<int64_t> evidence_warc_offset;  // byte offset of its response record
   std::optional<int64_t> run_id;
   std::optional<int64_t> seen_at;  // default: now
+  // Set when only part of the object was matched: a download stopped at its cap, by
+  // time or a broken circuit, or a later run's resumed range. `sha256` is then the hash
+  // of that part. Unset: the whole object was matched.
+  struct Part {
+    int64_t offset = 0;                  // the part's first byte in the object
+    int64_t length = 0;                  // bytes matched
+    std::optional<int64_t> object_size;  // the whole object, when the server stated it
+  };
+  std::optional<Part> part;
 };
 
 struct Sighting : NewSighting {

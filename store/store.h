@@ -47,7 +47,7 @@ namespace leakwatch::store {
 
 // The newest schema this build knows. A database with a higher user_version was
 // written by a newer leakwatch and is refused, never altered.
-inline constexpr int64_t kLatestSchemaVersion = 3;
+inline constexpr int64_t kLatestSchemaVersion = 4;
 
 // How a Store reads and writes its file.
 enum class Access {

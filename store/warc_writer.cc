@@ -214,7 +214,8 @@ Status WarcWriter::AppendRecords(const WarcExchange& e, int64_t& response_offset
   const std::string response_head = detail::WarcRecordHead(
       "response", response_id, e.target_uri, e.fetched_at, "application/http;msgtype=response",
       e.response_head.size() + body_size, WarcSha256Label(block_digest.data(), block_digest.size()),
-      "WARC-Payload-Digest: " + payload_label + "\r\n");
+      "WARC-Payload-Digest: " + payload_label + "\r\n" +
+          (e.truncated.empty() ? "" : "WARC-Truncated: " + e.truncated + "\r\n"));
   LW_RETURN_IF_ERROR(WriteAll(response_head + e.response_head));
   // Pass 2: the copy, hashed again so a payload that changed under us is caught.
   util::Sha256 copied_hash;

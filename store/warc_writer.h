@@ -54,6 +54,10 @@ struct WarcExchange {
   WarcPayloadReader read_body;
   uint64_t body_size = 0;
   util::TimePoint fetched_at;
+  // Why the payload is shorter than the response it came from, as the response
+  // record's WARC-Truncated field: "length" (a cap), "time", "disconnect",
+  // "unspecified". Empty: the payload is the whole response body.
+  std::string truncated;
   // Free-form metadata fields ("via-proxy", "source", "linked-from", "run-id").
   std::vector<std::pair<std::string, std::string>> metadata;
 };

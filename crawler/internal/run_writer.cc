@@ -9,6 +9,62 @@
 #include "util/log.h"
 
 namespace leakwatch::crawler::detail {
+namespace {
+
+// Bytes matched twice where one part of an object ends and the next begins: the
+// chunker's largest chunk (match/chunker.h), longer than any record line.
+constexpr uint64_t kResumeOverlapBytes = 64 * 1024;
+
+// Where the next run continues an object received in part, if the server named a
+// validator that If-Range can check (a strong ETag, else Last-Modified) and the body's
+// offsets are the object's (not content-decoded); nullopt when there is nothing to
+// continue or no safe way to. Matching state does not survive a run, so the next part
+// starts kResumeOverlapBytes before this one ended (at most half of this part, so every
+// run gets further): a record line or a content-defined chunk cut at the end of one
+// part is seen whole in the next.
+std::optional<store::FetchCompletion::Resume> ResumeAfter(const FetchResult& r,
+                                                          uint64_t body_bytes) {
+  if (!r.truncated_by || r.body_kind != BodyKind::kFile || r.content_decoded) return std::nullopt;
+  const uint64_t end = r.range_start + body_bytes;
+  if (body_bytes == 0 || (r.object_size && end >= *r.object_size)) return std::nullopt;
+  std::string validator;
+  if (r.etag && r.etag->rfind("W/", 0) != 0) {
+    validator = *r.etag;
+  } else if (r.last_modified) {
+    validator = *r.last_modified;
+  } else {
+    return std::nullopt;
+  }
+  store::FetchCompletion::Resume resume;
+  resume.offset =
+      static_cast<int64_t>(end - std::min<uint64_t>(kResumeOverlapBytes, body_bytes / 2));
+  resume.validator = std::move(validator);
+  if (r.object_size) resume.object_size = static_cast<int64_t>(*r.object_size);
+  return resume;
+}
+
+// The resume state an entry was leased with, to keep when this fetch must be redone.
+std::optional<store::FetchCompletion::Resume> ResumeOf(const store::FrontierEntry& e) {
+  if (e.resume_offset <= 0 || !e.resume_validator) return std::nullopt;
+  return store::FetchCompletion::Resume{e.resume_offset, *e.resume_validator, e.object_size};
+}
+
+// WARC-Truncated's vocabulary for why a transfer stopped early.
+std::string WarcTruncatedReason(ErrorClass why) {
+  switch (why) {
+    case ErrorClass::kTooLarge:
+      return "length";
+    case ErrorClass::kTimeout:
+    case ErrorClass::kTooSlow:
+      return "time";
+    case ErrorClass::kNetwork:
+      return "disconnect";
+    default:
+      return "unspecified";
+  }
+}
+
+}  // namespace
 
 RunWriter::RunWriter(const CrawlOptions& options, store::Store& store, const util::Clock& clock,
                      Scheduler& scheduler, int64_t run_id, CrawlSummary& summary)
@@ -66,6 +122,13 @@ Status RunWriter::WriteSuccess(Processed& p) {
   c.last_modified = r.not_modified() ? e.last_modified : r.last_modified;
   c.content_hash = p.sha256.empty() ? e.content_hash : std::optional<std::string>(p.sha256);
   c.revisit_at = scheduler_.RevisitAt(p.job, now);
+  c.resume = ResumeAfter(r, p.bytes);
+  if (c.resume) {
+    c.last_status = "partial";
+    c.revisit_at = now;  // the next run continues it (TakeDue skips this run's rows)
+  } else if (r.truncated_by) {
+    c.last_status = "truncated";  // what arrived was matched; the rest cannot be asked for
+  }
   LW_RETURN_IF_ERROR(store_.frontier().Complete(e.id, c));
   LW_RETURN_IF_ERROR(store_.sources().RecordSuccess(e.source_id));
   if (!p.sha256.empty()) {
@@ -104,6 +167,7 @@ Status RunWriter::WriteSuccess(Processed& p) {
     store::FetchCompletion again;
     again.last_status = c.last_status;
     again.revisit_at = now;
+    again.resume = ResumeOf(e);  // the same part again
     LW_RETURN_IF_ERROR(store_.frontier().Complete(e.id, again));
   }
   LW_ASSIGN_OR_RETURN(int64_t added, scheduler_.AddLinks(p.job, p.page.links));
@@ -139,6 +203,7 @@ std::optional<store::WarcLocation> RunWriter::WriteEvidence(const Processed& p) 
     x.body = body.memory();
   }
   x.fetched_at = r.fetched_at;
+  if (r.truncated_by) x.truncated = WarcTruncatedReason(*r.truncated_by);
   std::string kinds;
   for (const store::RecordSightingRequest& s : p.page.sightings) {
     const std::string kind(store::SightingKindName(s.sighting.kind));
@@ -165,6 +230,15 @@ std::optional<store::WarcLocation> RunWriter::WriteEvidence(const Processed& p) 
                           "transfer and content coding removed by the client; the original "
                           "headers are kept as X-Leakwatch-Orig-*");
   if (r.response_head_truncated) x.metadata.emplace_back("response-head-truncated", "true");
+  if (r.truncated_by || r.range_start > 0) {
+    x.metadata.emplace_back("object-part",
+                            "offset " + std::to_string(r.range_start) + ", length " +
+                                std::to_string(p.bytes) + ", object size " +
+                                (r.object_size ? std::to_string(*r.object_size) : "unknown"));
+  }
+  if (r.truncated_by) {
+    x.metadata.emplace_back("truncated-by", std::string(ErrorClassName(*r.truncated_by)));
+  }
 
   auto location = evidence_.Append(x);
   if (!location.has_value()) {

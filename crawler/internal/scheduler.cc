@@ -120,7 +120,13 @@ FetchRequest Scheduler::MakeRequest(const Job& job) const {
   const SourceSpec& spec = *sources_[job.source_index];
   FetchRequest r;
   r.url = job.entry.url;
-  r.kind = job.entry.kind == store::UrlKind::kFile ? BodyKind::kFile : BodyKind::kPage;
+  const bool resuming = job.entry.resume_offset > 0 && job.entry.resume_validator.has_value();
+  // A URL received in part was a file, even when it was linked as a page.
+  r.kind = job.entry.kind == store::UrlKind::kFile || resuming ? BodyKind::kFile : BodyKind::kPage;
+  if (resuming) {
+    r.resume = FetchRequest::Resume{static_cast<uint64_t>(job.entry.resume_offset),
+                                    *job.entry.resume_validator};
+  }
   r.direct = spec.direct;
   r.socks_username = IsolationUser(spec.name);
   r.socks_password =
@@ -130,7 +136,7 @@ FetchRequest Scheduler::MakeRequest(const Job& job) const {
   r.extra_headers = spec.extra_headers;
   const std::set<std::string>& hosts = scope_hosts_[job.source_index];
   r.source_hosts.assign(hosts.begin(), hosts.end());
-  if (job.entry.kind != store::UrlKind::kFile) {
+  if (job.entry.kind != store::UrlKind::kFile && !resuming) {  // If-Range guards a resume
     r.etag = job.entry.etag;
     r.last_modified = job.entry.last_modified;
   }

@@ -24,6 +24,17 @@ Result<std::string> HashBody(const Body& body) {
   return util::HexEncode(digest.data(), digest.size());
 }
 
+// The part of the object a body holds, when it is not the whole object: a truncated
+// transfer or a resumed range.
+std::optional<store::NewSighting::Part> PartOf(const FetchResult& r) {
+  if (!r.truncated_by && r.range_start == 0) return std::nullopt;
+  store::NewSighting::Part part;
+  part.offset = static_cast<int64_t>(r.range_start);
+  part.length = static_cast<int64_t>(r.body.size());
+  if (r.object_size) part.object_size = static_cast<int64_t>(*r.object_size);
+  return part;
+}
+
 }  // namespace
 
 WorkerPool::WorkerPool(Fetcher& fetcher, PageProcessor& processor, KeepBody keep_body, int threads)
@@ -92,8 +103,14 @@ Processed WorkerPool::Process(Job job, FetchResult result) const {
       p.unchanged = p.job.entry.content_hash && *p.job.entry.content_hash == p.sha256;
       if (!p.unchanged) {
         const std::string content_type = result.content_type.value_or("");
-        const FetchedContent content{*p.job.source, result.final_url, p.job.entry.kind,
-                                     content_type,  result.body,      p.sha256};
+        const FetchedContent content{
+            *p.job.source,
+            result.final_url,
+            result.body_kind == BodyKind::kFile ? store::UrlKind::kFile : p.job.entry.kind,
+            content_type,
+            result.body,
+            p.sha256,
+            PartOf(result)};
         p.page = processor_.Process(content);
       }
     } else {

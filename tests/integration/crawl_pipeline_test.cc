@@ -242,5 +242,94 @@ TEST_CASE("every corroborated record of a large paste counts towards coverage", 
   CHECK(store->coverage().CountSeen(store::CoverageKind::kRecord).value() == kRecords);
 }
 
+// Issue 15: a file is never dropped for its size. Past the file cap the part received
+// is matched, and each later run continues with a Range request where the last one
+// stopped (less an overlap, so records cut at a boundary are seen whole), until the
+// whole object has been seen.
+TEST_CASE("a file larger than its cap is matched in parts, resumed by Range across runs",
+          "[integration]") {
+  constexpr int kRecords = 300;
+  leakwatch::testing::TempDir dir;
+  std::string csv = "plate,traveler_name,lane\n";
+  std::string leaked = "lane,name,plate\n";  // the records with their columns reordered
+  for (int i = 0; i < kRecords; ++i) {
+    csv += "KX" + std::to_string(10000 + i) + "Q,traveler number " + std::to_string(i) +
+           " morales,lane-" + std::to_string(i % 9) + "\n";
+    leaked += "lane-" + std::to_string(i % 9) + ",traveler number " + std::to_string(i) +
+              " morales,KX-" + std::to_string(10000 + i) + "-Q\n";
+  }
+  dir.Write("records.csv", csv);
+  REQUIRE(match::GenerateKeyFile(dir / "dataset.key").ok());
+  auto key = match::DatasetKey::Load(dir / "dataset.key");
+  REQUIRE(key.has_value());
+  match::BuildOptions build;
+  build.record_files = {dir / "records.csv"};
+  build.identifiers = {{"plate", match::FieldType::kPlate}};
+  build.corroborating = {{"traveler_name", match::FieldType::kName}};
+  build.output = dir / "dataset.lwfp";
+  REQUIRE(match::BuildPack(build, *key).has_value());
+  auto matcher = match::Matcher::Load(dir / "dataset.lwfp", std::move(*key));
+  REQUIRE(matcher.has_value());
+  auto profiles = parsers::ProfileSet::WithBuiltins();
+  REQUIRE(profiles.has_value());
+
+  OnionSite onion;
+  demo::Route file = demo::Route::Text(leaked);
+  file.content_type = "text/csv";
+  file.etag = "\"dump-v1\"";
+  file.ranges = true;
+  onion.server().SetRoute("/dl/travelers.csv", file);
+  CrawlOptions options = onion.OneSource(dir, "dump-site", {"/dl/travelers.csv"});
+  constexpr uint64_t kCap = 4 * 1024;
+  options.fetch.max_file_bytes = kCap;
+  REQUIRE(leaked.size() > 3 * kCap);
+  ParsersPageProcessor processor(*profiles, matcher->get());
+  util::SystemClock clock;
+
+  std::vector<int64_t> offsets;  // where each run's part began
+  for (int run = 0; run < 20; ++run) {
+    auto summary = RunCrawl(options, processor, clock);
+    REQUIRE(summary.has_value());
+    INFO(summary->ToString());
+    auto store = store::Store::Open(options.db_path, clock);
+    REQUIRE(store.has_value());
+    const int64_t source = store->sources().Get("dump-site")->id;
+    const store::FrontierEntry entry =
+        store->frontier().Find(source, Url("/dl/travelers.csv"))->value();
+    if (entry.last_status != "partial") {  // read to its end
+      CHECK(entry.last_status == "206");
+      CHECK(entry.resume_offset == 0);
+      break;
+    }
+    CHECK(entry.state == store::FrontierState::kPending);
+    CHECK(entry.resume_validator == std::optional<std::string>("\"dump-v1\""));
+    CHECK(entry.object_size == std::optional<int64_t>(leaked.size()));
+    REQUIRE(entry.resume_offset > (offsets.empty() ? 0 : offsets.back()));
+    offsets.push_back(entry.resume_offset);
+  }
+  // Every run after the first asked for the rest from where the one before left it.
+  const auto requests = onion.server().Requests();
+  REQUIRE(requests.size() == offsets.size() + 1);
+  CHECK(requests[0].Header("range").empty());
+  for (size_t i = 0; i < offsets.size(); ++i) {
+    CHECK(requests[i + 1].Header("range") == "bytes=" + std::to_string(offsets[i]) + "-");
+    CHECK(requests[i + 1].Header("if-range") == "\"dump-v1\"");
+  }
+
+  auto store = store::Store::Open(options.db_path, clock);
+  REQUIRE(store.has_value());
+  const std::vector<store::Sighting> sightings = SightingsIn(*store);
+  REQUIRE(sightings.size() == offsets.size() + 1);
+  for (const store::Sighting& s : sightings) {
+    CHECK(s.kind == store::SightingKind::kRecords);
+    REQUIRE(s.part.has_value());
+    CHECK(s.part->length > 0);
+    CHECK(s.part->length <= static_cast<int64_t>(kCap));
+    CHECK(s.part->object_size == std::optional<int64_t>(leaked.size()));
+  }
+  // The overlap between parts means no record cut at a boundary is missed.
+  CHECK(store->coverage().CountSeen(store::CoverageKind::kRecord).value() == kRecords);
+}
+
 }  // namespace
 }  // namespace leakwatch::crawler

@@ -224,11 +224,12 @@ TEST_CASE("an expired session stops its source for the run, not the loop or othe
   CHECK(item_hits() - before <= 4);
 }
 
-TEST_CASE("too_large is permanent, 429 Retry-After and back-off grow across runs",
+TEST_CASE("a body past its cap is kept truncated, 429 Retry-After and back-off grow across runs",
           "[integration]") {
   World w;
   w.options.sources.resize(1);
   w.options.fetch.max_page_bytes = 64 * 1024;
+  w.options.fetch.max_file_bytes = 256 * 1024;
   w.options.backoff.base = seconds(60);
   w.site_a->SetRoute("/", Route::Html("<a href=\"/item/big\">b</a><a href=\"/item/busy\">c</a>"
                                       "<a href=\"/item/down\">d</a>"));
@@ -242,8 +243,11 @@ TEST_CASE("too_large is permanent, 429 Retry-After and back-off grow across runs
   const int64_t id = s.sources().Get("forum-a")->id;
   auto entry = [&](const char* path) { return s.frontier().Find(id, A(path))->value(); };
   const int64_t t0 = util::ToUnixSeconds(w.clock.Now());
-  CHECK(entry("/item/big").state == store::FrontierState::kFailedPermanent);
-  CHECK(entry("/item/big").last_status == "too_large");
+  // A file (application/octet-stream) read up to its cap and processed, not failed; it
+  // names no validator, so there is nothing to resume and it is done.
+  CHECK(entry("/item/big").state == store::FrontierState::kDone);
+  CHECK(entry("/item/big").last_status == "truncated");
+  CHECK(entry("/item/big").resume_offset == 0);
   CHECK(entry("/item/busy").next_due_at == t0 + 3600);  // Retry-After beats the 60 s back-off
   CHECK(entry("/item/down").next_due_at == t0 + 60);
 

@@ -212,6 +212,7 @@ TEST_CASE("source headers: sent to the source's host on every hop, never to anot
 TEST_CASE("caps and timeouts are recorded as such, within their limits", "[integration]") {
   Net net;
   net.options.max_page_bytes = 100 * 1024;
+  net.options.max_file_bytes = 300 * 1024;
   net.options.page_total_timeout = milliseconds(1500);
   net.site_a->SetRoute("/huge", Route::Huge(50ull << 20));
   net.site_a->SetRoute("/endless", Route::Endless());
@@ -225,11 +226,22 @@ TEST_CASE("caps and timeouts are recorded as such, within their limits", "[integ
     FetchResult r = net.FetchOne(Net::Req(url));
     return std::make_pair(std::move(r), std::chrono::steady_clock::now() - start);
   };
+  // Past its cap a body is not lost: what arrived up to the cap is delivered, marked.
+  // /huge is application/octet-stream: a file, whatever the request said, so the file cap.
   auto [huge, huge_time] = timed(A("/huge"));
-  CHECK(huge.error == ErrorClass::kTooLarge);
+  CHECK(huge.ok());
+  CHECK(huge.body_kind == BodyKind::kFile);
+  REQUIRE(huge.truncated_by.has_value());
+  CHECK(*huge.truncated_by == ErrorClass::kTooLarge);
+  CHECK(huge.body.size() == 300 * 1024);
+  CHECK(huge.object_size == std::optional<uint64_t>(50ull << 20));
   CHECK(huge_time < std::chrono::seconds(3));
-  auto [endless, endless_time] = timed(A("/endless"));
-  CHECK(endless.error == ErrorClass::kTooLarge);
+  auto [endless, endless_time] = timed(A("/endless"));  // text/html: a page, the page cap
+  CHECK(endless.ok());
+  CHECK(endless.body_kind == BodyKind::kPage);
+  CHECK(endless.truncated_by == std::optional<ErrorClass>(ErrorClass::kTooLarge));
+  CHECK(endless.body.size() == 100 * 1024);
+  CHECK_FALSE(endless.object_size.has_value());  // chunked: the server never said
   CHECK(endless_time < std::chrono::seconds(3));
   auto [drip, drip_time] = timed(A("/drip"));
   INFO(ErrorClassName(drip.error) << " " << drip.error_detail);
@@ -463,6 +475,125 @@ TEST_CASE("memory stays within the budget with many concurrent large bodies", "[
 
 TEST_CASE("memory stays bounded with 256 concurrent 8 MiB responses", "[integration][.slow]") {
   RunManyLarge(256, 8ull << 20, 64ull << 20);
+}
+
+TEST_CASE("a page link answered with a file is read as a file, under the file cap",
+          "[integration]") {
+  Net net;
+  net.options.max_page_bytes = 16 * 1024;
+  net.options.max_file_bytes = 1 << 20;
+  std::string jpeg = "\xFF\xD8\xFF\xE0";
+  jpeg.resize(200 * 1024, 'j');
+  Route image = Route::Text(jpeg);
+  image.content_type = "image/jpeg";
+  net.site_a->SetRoute("/gallery/0001.jpg", image);
+  Route mislabelled = Route::Text(jpeg);  // a server that calls everything text/html
+  mislabelled.content_type = "text/html";
+  net.site_a->SetRoute("/gallery/0002", mislabelled);
+  Route attachment = Route::Text(std::string(64 * 1024, 'a'));
+  attachment.headers.emplace_back("Content-Disposition", "attachment; filename=\"dump.001\"");
+  net.site_a->SetRoute("/get?id=1", attachment);
+  net.site_a->SetRoute("/page", Route::Html(std::string(8 * 1024, 'p')));
+
+  const std::pair<const char*, size_t> files[] = {
+      {"/gallery/0001.jpg", jpeg.size()}, {"/gallery/0002", jpeg.size()}, {"/get?id=1", 64 * 1024}};
+  for (const auto& [path, size] : files) {
+    INFO(path);
+    FetchResult r = net.FetchOne(Net::Req(A(path)));  // requested as a page
+    CHECK(r.ok());
+    CHECK(r.body_kind == BodyKind::kFile);
+    CHECK_FALSE(r.truncated_by.has_value());
+    CHECK(r.body.size() == size);
+  }
+  FetchResult page = net.FetchOne(Net::Req(A("/page")));
+  CHECK(page.body_kind == BodyKind::kPage);
+  CHECK(page.body.size() == 8 * 1024);
+}
+
+TEST_CASE("a file cut by time keeps what arrived; a resumed fetch asks for the rest by Range",
+          "[integration]") {
+  Net net;
+  net.options.file_total_timeout = milliseconds(1500);
+  std::string object;
+  for (int i = 0; object.size() < 256 * 1024; ++i) object += "line " + std::to_string(i) + "\n";
+  Route slow = Route::Text(object);
+  slow.content_type = "application/octet-stream";
+  slow.etag = "\"v1\"";
+  slow.ranges = true;
+  slow.chunk_size = 16 * 1024;
+  slow.chunk_interval = milliseconds(400);
+  net.site_a->SetRoute("/dump.bin", slow);
+
+  FetchRequest first = Net::Req(A("/dump.bin"));
+  first.kind = BodyKind::kFile;
+  FetchResult cut = net.FetchOne(first);
+  REQUIRE(cut.ok());
+  REQUIRE(cut.truncated_by.has_value());
+  CHECK((*cut.truncated_by == ErrorClass::kTimeout || *cut.truncated_by == ErrorClass::kTooSlow));
+  CHECK(cut.body.size() > 0);
+  CHECK(cut.body.size() < object.size());
+  CHECK(cut.object_size == std::optional<uint64_t>(object.size()));
+  CHECK(cut.etag == std::optional<std::string>("\"v1\""));
+  CHECK(cut.range_start == 0);
+  CHECK(cut.body.Read(0, cut.body.size()).value() == object.substr(0, cut.body.size()));
+
+  // The rest, from an offset: 206 with exactly the object's bytes from there.
+  Route fast = slow;
+  fast.chunk_interval = milliseconds(0);
+  net.site_a->SetRoute("/dump.bin", fast);
+  FetchRequest rest = first;
+  rest.resume = FetchRequest::Resume{1000, "\"v1\""};
+  FetchResult more = net.FetchOne(rest);
+  REQUIRE(more.ok());
+  CHECK(more.http_status == 206);
+  CHECK(more.range_start == 1000);
+  CHECK(more.object_size == std::optional<uint64_t>(object.size()));
+  CHECK_FALSE(more.truncated_by.has_value());
+  CHECK(more.body.Read(0, object.size()).value() == object.substr(1000));
+  CHECK(more.request_head.find("Range: bytes=1000-\r\n") != std::string::npos);
+  CHECK(more.request_head.find("If-Range: \"v1\"\r\n") != std::string::npos);
+  const auto requests = net.site_a->Requests();
+  REQUIRE_FALSE(requests.empty());
+  CHECK(requests.back().Header("range") == "bytes=1000-");
+  CHECK(requests.back().Header("accept-encoding") == "identity");
+
+  // The object changed (another ETag): the server sends it whole, from 0.
+  rest.resume = FetchRequest::Resume{1000, "\"v0\""};
+  FetchResult changed = net.FetchOne(rest);
+  REQUIRE(changed.ok());
+  CHECK(changed.http_status == 200);
+  CHECK(changed.range_start == 0);
+  CHECK(changed.body.size() == object.size());
+
+  // A server that ignores Range: the same.
+  Route plain = fast;
+  plain.ranges = false;
+  net.site_a->SetRoute("/dump.bin", plain);
+  rest.resume = FetchRequest::Resume{1000, "\"v1\""};
+  FetchResult ignored = net.FetchOne(rest);
+  REQUIRE(ignored.ok());
+  CHECK(ignored.http_status == 200);
+  CHECK(ignored.range_start == 0);
+  CHECK(ignored.body.size() == object.size());
+}
+
+TEST_CASE("a 206 that does not continue the requested range is refused", "[integration]") {
+  Net net;
+  Route liar = Route::Text(std::string(4096, 'x'));
+  liar.status = 206;
+  liar.content_type = "application/octet-stream";
+  liar.headers.emplace_back("Content-Range", "bytes 0-4095/100000");
+  net.site_a->SetRoute("/part", liar);
+  FetchRequest unasked = Net::Req(A("/part"));
+  unasked.kind = BodyKind::kFile;
+  FetchResult a = net.FetchOne(unasked);  // no range was asked for
+  CHECK(a.error == ErrorClass::kNetwork);
+  CHECK(a.body.size() == 0);
+  FetchRequest elsewhere = unasked;
+  elsewhere.resume = FetchRequest::Resume{50000, "\"v1\""};
+  FetchResult b = net.FetchOne(elsewhere);  // asked for 50000-, got 0-
+  CHECK(b.error == ErrorClass::kNetwork);
+  CHECK(b.error_detail.find("Content-Range") != std::string::npos);
 }
 
 }  // namespace

@@ -229,5 +229,46 @@ TEST_CASE("a listing that suddenly yields nothing looks like a broken profile", 
   CHECK_FALSE(LooksProfileBroken(1, {3, 4, 5}));     // small listings vary a lot
 }
 
+TEST_CASE("a response is a page only when it is HTML or text and does not look binary", "[unit]") {
+  const std::string jpeg("\xFF\xD8\xFF\xE0\x00\x10JFIF", 10);
+  const std::string html = "<!DOCTYPE html><html><body>hi</body></html>";
+  // Requested as a file: always a file.
+  CHECK(ResponseBodyKind(BodyKind::kFile, "text/html", "", html) == BodyKind::kFile);
+  // Requested as a page.
+  CHECK(ResponseBodyKind(BodyKind::kPage, "text/html; charset=utf-8", "", html) == BodyKind::kPage);
+  CHECK(ResponseBodyKind(BodyKind::kPage, "Application/XHTML+XML", "", html) == BodyKind::kPage);
+  CHECK(ResponseBodyKind(BodyKind::kPage, "text/plain", "", "KX-10001-Q,name") == BodyKind::kPage);
+  CHECK(ResponseBodyKind(BodyKind::kPage, "", "", html) == BodyKind::kPage);
+  CHECK(ResponseBodyKind(BodyKind::kPage, "image/jpeg", "", jpeg) == BodyKind::kFile);
+  CHECK(ResponseBodyKind(BodyKind::kPage, "application/octet-stream", "", "x") == BodyKind::kFile);
+  CHECK(ResponseBodyKind(BodyKind::kPage, "text/csv", "", "a,b\n") == BodyKind::kFile);
+  CHECK(ResponseBodyKind(BodyKind::kPage, "", "", jpeg) == BodyKind::kFile);
+  CHECK(ResponseBodyKind(BodyKind::kPage, "text/html", "", jpeg) == BodyKind::kFile);
+  CHECK(ResponseBodyKind(BodyKind::kPage, "text/html", "", std::string("PK\x03\x04", 4)) ==
+        BodyKind::kFile);
+  CHECK(ResponseBodyKind(BodyKind::kPage, "text/plain", "", std::string("ab\0cd", 5)) ==
+        BodyKind::kFile);
+  CHECK(ResponseBodyKind(BodyKind::kPage, "text/html", "Attachment; filename=x.html", html) ==
+        BodyKind::kFile);
+  CHECK(ResponseBodyKind(BodyKind::kPage, "text/html", "inline", html) == BodyKind::kPage);
+}
+
+TEST_CASE("Content-Range values are parsed strictly", "[unit]") {
+  auto r = ParseContentRange("bytes 1000-4095/4096");
+  REQUIRE(r.has_value());
+  CHECK(r->first == 1000);
+  CHECK(r->last == 4095);
+  CHECK(r->total == std::optional<uint64_t>(4096));
+  auto unknown = ParseContentRange("Bytes 0-9/*");
+  REQUIRE(unknown.has_value());
+  CHECK_FALSE(unknown->total.has_value());
+  for (const char* bad : {"", "bytes", "bytes 10-9/100", "bytes 0-99/100x", "bytes 0-100/100",
+                          "items 0-9/10", "bytes -9/10", "bytes 0-/10", "bytes */100",
+                          "bytes 0-99999999999999999999/1", "bytes 5-9/"}) {
+    INFO(bad);
+    CHECK_FALSE(ParseContentRange(bad).has_value());
+  }
+}
+
 }  // namespace
 }  // namespace leakwatch::crawler
