@@ -9,6 +9,7 @@
 #include "app/crawl_setup.h"
 #include "app/retention.h"
 #include "store/store.h"
+#include "util/bytes.h"
 #include "util/duration.h"
 #include "util/text.h"
 
@@ -114,6 +115,21 @@ Result<std::string> LastRunAnomalies(store::Store& db, int64_t source_id) {
                      counts.total == 1 ? "y" : "ies", AnomalyKindsText(counts.by_kind), *run);
 }
 
+// "files in part: 2, 1.5 GiB received of 4.0 GiB (1 of unknown size); later runs continue
+// them": what is left of the big files a source serves.
+std::string PartialFilesLine(const store::FrontierCounts& c) {
+  std::string line =
+      fmt::format("files in part: {}, {} received", c.partial,
+                  util::FormatBytes(static_cast<uint64_t>(c.partial_bytes_received)));
+  if (c.partial_size_unknown < c.partial) {
+    line += " of " + util::FormatBytes(static_cast<uint64_t>(c.partial_bytes_known_size));
+  }
+  if (c.partial_size_unknown > 0) {
+    line += fmt::format(" ({} of unknown size)", c.partial_size_unknown);
+  }
+  return line + "; later runs continue them";
+}
+
 int RunSources(Context& ctx) {
   Result<config::Config> config = ctx.LoadConfig();
   if (!config.has_value()) return ctx.Fail(config.error());
@@ -146,6 +162,9 @@ int RunSources(Context& ctx) {
     Result<std::string> anomalies = LastRunAnomalies(*db, it->id);
     if (!anomalies.has_value()) return ctx.Fail(anomalies.error());
     if (!anomalies->empty()) ctx.out() << "  " << *anomalies << "\n";
+    Result<store::FrontierCounts> counts = db->frontier().Counts(it->id);
+    if (!counts.has_value()) return ctx.Fail(counts.error());
+    if (counts->partial > 0) ctx.out() << "  " << PartialFilesLine(*counts) << "\n";
   }
   return kExitOk;
 }
@@ -169,8 +188,8 @@ void RegisterCrawl(CLI::App& root, Context& ctx, Action& action) {
 
   CLI::App* sources = root.add_subcommand(
       "sources",
-      "Each configured source's health, and the anomalies (by kind) of the last run that "
-      "crawled it");
+      "Each configured source's health, the anomalies (by kind) of the last run that "
+      "crawled it, and its files received in part that later runs continue");
   sources->callback([&ctx, &action] { action = [&ctx] { return RunSources(ctx); }; });
 }
 

@@ -12,6 +12,7 @@
 #include "match/image_hooks.h"
 #include "match/key.h"
 #include "match/pack.h"
+#include "util/bytes.h"
 
 namespace leakwatch::app {
 namespace {
@@ -30,18 +31,6 @@ struct BuildFlags {
   int threads = 2;
   bool no_path_hashes = false;
 };
-
-std::string HumanBytes(double bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int unit = 0;
-  while (bytes >= 1024 && unit < 4) {
-    bytes /= 1024;
-    ++unit;
-  }
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(unit == 0 ? 0 : 1) << bytes << " " << kUnits[unit];
-  return s.str();
-}
 
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
@@ -85,9 +74,9 @@ class ProgressPrinter {
         line << "progress: ";
       }
       line << "files " << p.files_done << "/" << p.files_total << ", "
-           << HumanBytes(static_cast<double>(p.bytes_done)) << "/"
-           << HumanBytes(static_cast<double>(p.bytes_total)) << ", " << HumanBytes(rate)
-           << "/s, ETA " << static_cast<int64_t>(eta) << " s";
+           << util::FormatBytes(p.bytes_done) << "/" << util::FormatBytes(p.bytes_total) << ", "
+           << util::FormatBytes(static_cast<uint64_t>(rate)) << "/s, ETA "
+           << static_cast<int64_t>(eta) << " s";
     } else {
       line << (tty_ ? "\r" : "progress: ") << "records " << p.records_done;
     }
@@ -152,11 +141,12 @@ int RunBuild(Context& ctx, const BuildFlags& flags) {
   const match::PackInfo& info = summary->info;
   const double secs = std::max(summary->seconds, 1e-3);
   ctx.out() << "pack: wrote " << flags.out << "\n"
-            << "files: " << info.file_count << " ("
-            << HumanBytes(static_cast<double>(info.total_file_bytes)) << ", " << info.chunk_count
-            << " chunks), " << std::fixed << std::setprecision(1)
+            << "files: " << info.file_count << " (" << util::FormatBytes(info.total_file_bytes)
+            << ", " << info.chunk_count << " chunks), " << std::fixed << std::setprecision(1)
             << static_cast<double>(info.file_count) / secs << " files/s, "
-            << HumanBytes(static_cast<double>(info.total_file_bytes) / secs) << "/s\n"
+            << util::FormatBytes(
+                   static_cast<uint64_t>(static_cast<double>(info.total_file_bytes) / secs))
+            << "/s\n"
             << "records: " << info.record_count << " (" << info.single_hash_count
             << " identifier + " << info.pair_hash_count << " pair fingerprints)";
   if (summary->records_without_identifier + summary->malformed_records > 0) {

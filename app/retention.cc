@@ -7,19 +7,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include "util/bytes.h"
+
 namespace leakwatch::app {
 namespace {
-
-std::string HumanBytes(int64_t bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 4) {
-    value /= 1024;
-    ++unit;
-  }
-  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, kUnits[unit]);
-}
 
 std::string Plural(int64_t n, const char* singular, const char* plural) {
   return fmt::format("{} {}", n, n == 1 ? singular : plural);
@@ -108,11 +99,11 @@ std::string DescribePrune(const PruneOutcome& outcome) {
   const int64_t files =
       r.dry_run ? static_cast<int64_t>(r.unreferenced_evidence.size()) : outcome.files_removed;
   const int64_t bytes = r.dry_run ? r.evidence_bytes() : outcome.bytes_removed;
-  std::string text =
-      fmt::format("{} {}, {}, {} ({})", r.dry_run ? "would remove" : "removed",
-                  Plural(r.fetches, "fetch log row", "fetch log rows"),
-                  Plural(r.blobs, "blob row", "blob rows"),
-                  Plural(files, "evidence file", "evidence files"), HumanBytes(bytes));
+  std::string text = fmt::format("{} {}, {}, {} ({})", r.dry_run ? "would remove" : "removed",
+                                 Plural(r.fetches, "fetch log row", "fetch log rows"),
+                                 Plural(r.blobs, "blob row", "blob rows"),
+                                 Plural(files, "evidence file", "evidence files"),
+                                 util::FormatBytes(static_cast<uint64_t>(bytes)));
   if (r.evidence_scan_truncated) text += "; more evidence files wait for the next pass";
   return text;
 }

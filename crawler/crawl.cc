@@ -12,6 +12,7 @@
 #include "crawler/internal/worker_pool.h"
 #include "parsers/url.h"
 #include "store/store.h"
+#include "util/bytes.h"
 #include "util/log.h"
 #include "util/onion.h"
 
@@ -29,20 +30,6 @@ using detail::CrawlLock;
 using detail::Job;
 using detail::Processed;
 using detail::WorkerPool;
-
-std::string FormatBytes(int64_t bytes) {
-  constexpr double kKiB = 1024.0;
-  const double b = static_cast<double>(bytes);
-  char buf[64];
-  if (b >= kKiB * kKiB) {
-    std::snprintf(buf, sizeof(buf), "%.1f MiB", b / (kKiB * kKiB));
-  } else if (b >= kKiB) {
-    std::snprintf(buf, sizeof(buf), "%.1f KiB", b / kKiB);
-  } else {
-    std::snprintf(buf, sizeof(buf), "%lld B", static_cast<long long>(bytes));
-  }
-  return buf;
-}
 
 std::atomic<bool> g_stop_signalled{false};
 
@@ -190,7 +177,8 @@ Status Validate(const CrawlOptions& options) {
 
 std::string CrawlSummary::ToString() const {
   std::string out = "crawl: " + std::to_string(stats.pages) + " pages, " +
-                    FormatBytes(stats.bytes) + ", " + std::to_string(stats.errors) + " errors";
+                    util::FormatBytes(static_cast<uint64_t>(stats.bytes)) + ", " +
+                    std::to_string(stats.errors) + " errors";
   if (!stats.errors_by_class.empty()) {
     out += " (";
     bool first = true;

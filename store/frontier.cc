@@ -47,6 +47,10 @@ constexpr const char* kRelease =
 constexpr const char* kCounts =
     "SELECT state, count(*), sum(next_due_at <= ?1) FROM frontier "
     "WHERE (?2 IS NULL OR source_id = ?2) GROUP BY state";
+constexpr const char* kPartialCounts =
+    "SELECT count(*), coalesce(sum(resume_offset), 0), coalesce(sum(object_size), 0), "
+    "count(*) - count(object_size) FROM frontier "
+    "WHERE resume_offset > 0 AND (?1 IS NULL OR source_id = ?1)";
 
 constexpr const char* kUrlFormKey = "frontier.url_form";
 constexpr const char* kGetMeta = "SELECT value FROM meta WHERE key = ?1";
@@ -279,6 +283,14 @@ Result<FrontierCounts> FrontierRepository::Counts(std::optional<int64_t> source_
         counts.failed_permanent = n;
         break;
     }
+  }
+  LW_ASSIGN_OR_RETURN(auto partial, core_.Prepare(kPartialCounts));
+  LW_ASSIGN_OR_RETURN(bool row, partial->BindAll(source_id).Step());
+  if (row) {
+    counts.partial = partial->ColumnInt(0);
+    counts.partial_bytes_received = partial->ColumnInt(1);
+    counts.partial_bytes_known_size = partial->ColumnInt(2);
+    counts.partial_size_unknown = partial->ColumnInt(3);
   }
   return counts;
 }

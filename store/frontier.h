@@ -96,6 +96,13 @@ struct FrontierCounts {
   int64_t done = 0;
   int64_t failed_permanent = 0;
   int64_t due_now = 0;  // pending with next_due_at <= now
+  // Files received in part, to be continued by later runs (FrontierEntry::resume_offset):
+  // how many, the sum of their resume offsets (bytes covered so far), the sum of the
+  // sizes their servers stated, and how many stated none.
+  int64_t partial = 0;
+  int64_t partial_bytes_received = 0;
+  int64_t partial_bytes_known_size = 0;
+  int64_t partial_size_unknown = 0;
 };
 
 // Thread safety: as the owning Store.

@@ -257,5 +257,41 @@ TEST_CASE("runs, sources and doctor show no C0, C1 or bidi control of any stored
                     "x") != std::string::npos);
 }
 
+TEST_CASE("sources says how much of the files received in part is left", "[unit]") {
+  Fixture f;
+  {
+    util::FakeClock clock(util::FromUnixSeconds(1795780000));
+    auto store = store::Store::Open(f.db, clock);
+    REQUIRE(store.has_value());
+    const int64_t source = store->sources().Get("dump-site")->id;
+    const int64_t run = store->runs().Start(102).value();
+    const std::pair<std::string, std::optional<int64_t>> files[] = {
+        {"/dl/a.tar.gz", int64_t{4} << 30}, {"/dl/b.zip", std::nullopt}, {"/dl/c.csv", 100}};
+    for (const auto& [path, size] : files) {
+      store::NewFrontierUrl url;
+      url.source_id = source;
+      url.url = std::string(kUrl) + path;
+      url.kind = store::UrlKind::kFile;
+      REQUIRE(store->frontier().AddIfNew(url).has_value());
+      const auto taken = store->frontier().TakeDue(run, 1, source).value();
+      REQUIRE(taken.size() == 1);
+      store::FetchCompletion c;
+      c.last_status = "partial";
+      c.revisit_at = 1795780000;
+      c.resume = store::FetchCompletion::Resume{int64_t{1} << 29, "\"v1\"", size};
+      if (path == "/dl/c.csv") c.resume.reset();  // read to its end: nothing left
+      REQUIRE(store->frontier().Complete(taken[0].id, c).ok());
+    }
+  }
+  const fs::path config = f.cli.home.Write(
+      "lw.toml", "[store]\ndb = \"" + f.db.string() +
+                     "\"\n[[sources]]\nname = \"dump-site\"\nprofile = \"generic\"\n"
+                     "urls = [\"http://" +
+                     std::string(56, 'a') + ".onion/\"]\n");
+  REQUIRE(f.cli({"--config", config.string(), "sources"}) == 0);
+  INFO(f.cli.out);
+  CHECK(Contains(f.cli.out, "files in part: 2, 1.0 GiB received of 4.0 GiB (1 of unknown size)"));
+}
+
 }  // namespace
 }  // namespace leakwatch::app
