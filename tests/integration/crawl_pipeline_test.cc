@@ -56,6 +56,29 @@ struct OnionSite {
   Result<std::unique_ptr<demo::Socks5Server>> proxy = demo::Socks5Server::Start();
 };
 
+// A pack of `count` records (plate KX<10000+i>Q identifies, "traveler number i morales"
+// corroborates, lane is neither) built in `dir`, and its matcher.
+std::unique_ptr<match::Matcher> RecordsMatcher(const leakwatch::testing::TempDir& dir, int count) {
+  std::string csv = "plate,traveler_name,lane\n";
+  for (int i = 0; i < count; ++i) {
+    csv += "KX" + std::to_string(10000 + i) + "Q,traveler number " + std::to_string(i) +
+           " morales,lane-" + std::to_string(i % 9) + "\n";
+  }
+  dir.Write("records.csv", csv);
+  REQUIRE(match::GenerateKeyFile(dir / "dataset.key").ok());
+  auto key = match::DatasetKey::Load(dir / "dataset.key");
+  REQUIRE(key.has_value());
+  match::BuildOptions build;
+  build.record_files = {dir / "records.csv"};
+  build.identifiers = {{"plate", match::FieldType::kPlate}};
+  build.corroborating = {{"traveler_name", match::FieldType::kName}};
+  build.output = dir / "dataset.lwfp";
+  REQUIRE(match::BuildPack(build, *key).has_value());
+  auto matcher = match::Matcher::Load(dir / "dataset.lwfp", std::move(*key));
+  REQUIRE(matcher.has_value());
+  return std::move(matcher).value();
+}
+
 std::vector<store::Sighting> SightingsIn(store::Store& store) {
   auto sightings = store.sightings().Query({});
   REQUIRE(sightings.has_value());
@@ -197,23 +220,7 @@ TEST_CASE("every corroborated record of a large paste counts towards coverage", 
   constexpr int kRecords = 250;
   static_assert(kRecords > match::kMaxRefsPerFinding);
   leakwatch::testing::TempDir dir;
-  std::string csv = "plate,traveler_name,lane\n";
-  for (int i = 0; i < kRecords; ++i) {
-    csv += "KX" + std::to_string(10000 + i) + "Q,traveler number " + std::to_string(i) +
-           " morales,lane-" + std::to_string(i % 9) + "\n";
-  }
-  dir.Write("records.csv", csv);
-  REQUIRE(match::GenerateKeyFile(dir / "dataset.key").ok());
-  auto key = match::DatasetKey::Load(dir / "dataset.key");
-  REQUIRE(key.has_value());
-  match::BuildOptions build;
-  build.record_files = {dir / "records.csv"};
-  build.identifiers = {{"plate", match::FieldType::kPlate}};
-  build.corroborating = {{"traveler_name", match::FieldType::kName}};
-  build.output = dir / "dataset.lwfp";
-  REQUIRE(match::BuildPack(build, *key).has_value());
-  auto matcher = match::Matcher::Load(dir / "dataset.lwfp", std::move(*key));
-  REQUIRE(matcher.has_value());
+  auto matcher = RecordsMatcher(dir, kRecords);
   auto profiles = parsers::ProfileSet::WithBuiltins();
   REQUIRE(profiles.has_value());
 
@@ -227,7 +234,7 @@ TEST_CASE("every corroborated record of a large paste counts towards coverage", 
   onion.server().SetRoute("/raw/big", demo::Route::Text(paste));
 
   const CrawlOptions options = onion.OneSource(dir, "paste", {"/raw/big"});
-  ParsersPageProcessor processor(*profiles, matcher->get());
+  ParsersPageProcessor processor(*profiles, matcher.get());
   util::SystemClock clock;
   auto summary = RunCrawl(options, processor, clock);
   REQUIRE(summary.has_value());
@@ -250,26 +257,12 @@ TEST_CASE("a file larger than its cap is matched in parts, resumed by Range acro
           "[integration]") {
   constexpr int kRecords = 300;
   leakwatch::testing::TempDir dir;
-  std::string csv = "plate,traveler_name,lane\n";
+  auto matcher = RecordsMatcher(dir, kRecords);
   std::string leaked = "lane,name,plate\n";  // the records with their columns reordered
   for (int i = 0; i < kRecords; ++i) {
-    csv += "KX" + std::to_string(10000 + i) + "Q,traveler number " + std::to_string(i) +
-           " morales,lane-" + std::to_string(i % 9) + "\n";
     leaked += "lane-" + std::to_string(i % 9) + ",traveler number " + std::to_string(i) +
               " morales,KX-" + std::to_string(10000 + i) + "-Q\n";
   }
-  dir.Write("records.csv", csv);
-  REQUIRE(match::GenerateKeyFile(dir / "dataset.key").ok());
-  auto key = match::DatasetKey::Load(dir / "dataset.key");
-  REQUIRE(key.has_value());
-  match::BuildOptions build;
-  build.record_files = {dir / "records.csv"};
-  build.identifiers = {{"plate", match::FieldType::kPlate}};
-  build.corroborating = {{"traveler_name", match::FieldType::kName}};
-  build.output = dir / "dataset.lwfp";
-  REQUIRE(match::BuildPack(build, *key).has_value());
-  auto matcher = match::Matcher::Load(dir / "dataset.lwfp", std::move(*key));
-  REQUIRE(matcher.has_value());
   auto profiles = parsers::ProfileSet::WithBuiltins();
   REQUIRE(profiles.has_value());
 
@@ -283,7 +276,7 @@ TEST_CASE("a file larger than its cap is matched in parts, resumed by Range acro
   constexpr uint64_t kCap = 4 * 1024;
   options.fetch.max_file_bytes = kCap;
   REQUIRE(leaked.size() > 3 * kCap);
-  ParsersPageProcessor processor(*profiles, matcher->get());
+  ParsersPageProcessor processor(*profiles, matcher.get());
   util::SystemClock clock;
 
   std::vector<int64_t> offsets;  // where each run's part began
